@@ -1,0 +1,1 @@
+"""shared models and utilities"""

@@ -1,0 +1,1 @@
+print("legacy_gateway: ok")
