@@ -27,9 +27,19 @@ pub struct Compilation {
 
 pub fn compile(source: &PlanSource) -> Result<Compilation, PlanErrors> {
     let document = parse(source)?;
-    let raw = lower(source, &document)?;
-    let templates = TemplateSet::load(source, raw.template_dir.as_ref())?;
-    let plan = resolve(source, &raw, &templates)?;
+    let (raw, mut errors) = lower(source, &document);
+    let templates = TemplateSet::load(source, raw.template_dir.as_ref()).map_err(|template_errors| {
+        errors.extend(template_errors);
+        std::mem::take(&mut errors)
+    })?;
+    let plan = match resolve(source, &raw, &templates) {
+        Ok(plan) if errors.is_empty() => plan,
+        Ok(_) => return Err(errors),
+        Err(resolve_errors) => {
+            errors.extend(resolve_errors);
+            return Err(errors);
+        }
+    };
     let graph = DependencyGraph::build(source, &plan)?;
     let outputs = emit(source, &plan, &templates)?;
     let warnings = warnings(source, &plan);

@@ -78,13 +78,15 @@ enum BlockKind {
     Profile,
 }
 
-pub fn lower(source: &PlanSource, document: &KdlDocument) -> Result<RawPlan, PlanErrors> {
+/// The raw plan and every error found. The plan holds what could be read, so that the resolver
+/// can report its own errors too: one run shows all of them.
+pub fn lower(source: &PlanSource, document: &KdlDocument) -> (RawPlan, PlanErrors) {
     let mut lowerer = Lowerer {
         source,
         errors: PlanErrors::default(),
     };
     let plan = lowerer.plan(document);
-    lowerer.errors.into_result(plan)
+    (plan, lowerer.errors)
 }
 
 struct Lowerer<'a> {

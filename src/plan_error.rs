@@ -106,6 +106,10 @@ impl PlanErrors {
         self.0.is_empty()
     }
 
+    pub fn extend(&mut self, other: PlanErrors) {
+        self.0.extend(other.0);
+    }
+
     /// `Ok(value)` when no error was recorded.
     pub fn into_result<T>(self, value: T) -> Result<T, PlanErrors> {
         if self.0.is_empty() { Ok(value) } else { Err(self) }

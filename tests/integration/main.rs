@@ -1,0 +1,9 @@
+//! The one integration test binary: every test drives the real `bakeplan` executable, and
+//! every bake file is judged by the real `docker buildx bake --print`.
+
+mod bad_input;
+mod buildx;
+mod check;
+mod conformance;
+mod escaping;
+mod support;
