@@ -1,12 +1,12 @@
 //! Stage 5a: the one serializable model of a bake file. The same value is written as JSON by
-//! serde_json and as HCL by `hcl_writer`, so the two formats cannot drift apart.
+//! `serde_json` and as HCL by `hcl_writer`, so the two formats cannot drift apart.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::bake_string::BakeString;
-use crate::plan::{Build, Plan, Profile, RegistryCache, Secret, SecretSource, Service};
+use crate::plan::{CacheOverride, Plan, Profile, RegistryCache, Secret, SecretSource, Service};
 use crate::plan_path::normalize;
 
 #[derive(Debug, Serialize)]
@@ -83,7 +83,12 @@ fn secret_spec(secret: &Secret) -> BakeString {
     })
 }
 
-fn cache_entries(cache: Option<&RegistryCache>, service: &str, extra: &[BakeString], to: bool) -> Vec<BakeString> {
+fn cache_entries(
+    cache: Option<&RegistryCache>,
+    service: &str,
+    extra: &[BakeString],
+    to: bool,
+) -> Vec<BakeString> {
     let mut entries = Vec::new();
     if let Some(cache) = cache {
         let reference = cache.reference.replace_literal("{service}", service);
@@ -132,17 +137,34 @@ impl BakeFile {
         let mut group: BTreeMap<String, BakeGroup> = plan
             .groups
             .iter()
-            .map(|group| (group.name.clone(), BakeGroup { targets: group.members.clone() }))
+            .map(|group| {
+                (
+                    group.name.clone(),
+                    BakeGroup {
+                        targets: group.members.clone(),
+                    },
+                )
+            })
             .collect();
-        group.entry("default".to_owned()).or_insert_with(|| BakeGroup {
-            targets: plan.services.iter().map(|service| service.name.clone()).collect(),
-        });
+        group
+            .entry("default".to_owned())
+            .or_insert_with(|| BakeGroup {
+                targets: plan
+                    .services
+                    .iter()
+                    .map(|service| service.name.clone())
+                    .collect(),
+            });
         let target = plan
             .services
             .iter()
             .map(|service| (service.name.clone(), Self::target(service)))
             .collect();
-        Self { variable, group, target }
+        Self {
+            variable,
+            group,
+            target,
+        }
     }
 
     fn target(service: &Service) -> BakeTarget {
@@ -159,8 +181,18 @@ impl BakeFile {
             labels: non_empty_map(service.labels.clone()),
             tags: non_empty(service.tags.clone()),
             platforms: non_empty(service.platforms.clone()),
-            cache_from: non_empty(cache_entries(service.registry_cache.as_ref(), &service.name, &service.cache_from, false)),
-            cache_to: non_empty(cache_entries(service.registry_cache.as_ref(), &service.name, &service.cache_to, true)),
+            cache_from: non_empty(cache_entries(
+                service.registry_cache.as_ref(),
+                &service.name,
+                &service.cache_from,
+                false,
+            )),
+            cache_to: non_empty(cache_entries(
+                service.registry_cache.as_ref(),
+                &service.name,
+                &service.cache_to,
+                true,
+            )),
             secret: non_empty(service.secrets.iter().map(secret_spec).collect()),
             network: service.network.clone(),
             ..BakeTarget::default()
@@ -173,20 +205,23 @@ impl BakeFile {
             .services
             .iter()
             .map(|service| {
-                let cache = profile
-                    .registry_cache
-                    .as_ref()
-                    .map_or(service.registry_cache.as_ref(), Option::as_ref);
+                let cache = match &profile.registry_cache {
+                    None => service.registry_cache.as_ref(),
+                    Some(CacheOverride::Off) => None,
+                    Some(CacheOverride::On(cache)) => Some(cache),
+                };
                 let cache_changed = profile.registry_cache.is_some();
                 let cache_from = profile.cache_from.as_deref().unwrap_or(&service.cache_from);
                 let cache_to = profile.cache_to.as_deref().unwrap_or(&service.cache_to);
-                let merge = |own: &BTreeMap<String, BakeString>, overlay: &Option<BTreeMap<String, BakeString>>| {
-                    overlay.as_ref().map(|overlay| {
-                        let mut merged = own.clone();
-                        merged.extend(overlay.clone());
-                        merged
-                    })
-                };
+                let merge =
+                    |own: &BTreeMap<String, BakeString>,
+                     overlay: &Option<BTreeMap<String, BakeString>>| {
+                        overlay.as_ref().map(|overlay| {
+                            let mut merged = own.clone();
+                            merged.extend(overlay.clone());
+                            merged
+                        })
+                    };
                 let mut output = Vec::new();
                 if profile.push {
                     output.push("type=registry".to_owned());
@@ -204,7 +239,10 @@ impl BakeFile {
                         .then(|| cache_entries(cache, &service.name, cache_from, false)),
                     cache_to: (cache_changed || profile.cache_to.is_some())
                         .then(|| cache_entries(cache, &service.name, cache_to, true)),
-                    secret: profile.secrets.as_ref().map(|secrets| secrets.iter().map(secret_spec).collect()),
+                    secret: profile
+                        .secrets
+                        .as_ref()
+                        .map(|secrets| secrets.iter().map(secret_spec).collect()),
                     network: profile.network.clone(),
                     no_cache: profile.no_cache,
                     pull: profile.pull,
@@ -227,13 +265,5 @@ impl BakeFile {
         let marker = serde_json::to_string(marker).expect("a string serializes");
         let rest = body.strip_prefix('{').unwrap_or(&body);
         format!("{{ \"//\": {marker},{rest}\n")
-    }
-}
-
-/// Relative output path of a templated service's Dockerfile, for callers that need it.
-pub fn templated(service: &Service) -> Option<(&str, &str)> {
-    match &service.build {
-        Build::Template { name, output, .. } => Some((name, output)),
-        Build::Dockerfile { .. } => None,
     }
 }

@@ -52,11 +52,12 @@ impl BakeString {
                 i += 3;
                 continue;
             }
-            if value[i..].starts_with("${") {
-                if let Some(name) = interpolation_name(&value[i + 2..]) {
-                    if !variables.contains(name) {
-                        let span = inner_span(source, text, i, name.len() + 3);
-                        return Err(PlanError::at(
+            if value[i..].starts_with("${")
+                && let Some(name) = interpolation_name(&value[i + 2..])
+            {
+                if !variables.contains(name) {
+                    let span = inner_span(source, text, i, name.len() + 3);
+                    return Err(PlanError::at(
                             source,
                             "bakeplan::unknown-variable",
                             span,
@@ -72,14 +73,15 @@ impl BakeString {
                                 },
                             ),
                         ));
-                    }
-                    if !literal.is_empty() {
-                        result.segments.push(Segment::Literal(std::mem::take(&mut literal)));
-                    }
-                    result.segments.push(Segment::Variable(name.to_owned()));
-                    i += name.len() + 3;
-                    continue;
                 }
+                if !literal.is_empty() {
+                    result
+                        .segments
+                        .push(Segment::Literal(std::mem::take(&mut literal)));
+                }
+                result.segments.push(Segment::Variable(name.to_owned()));
+                i += name.len() + 3;
+                continue;
             }
             let c = value[i..].chars().next().unwrap_or_default();
             literal.push(c);
@@ -144,14 +146,6 @@ impl BakeString {
                 .collect(),
         }
     }
-
-    pub fn literal_text(&self) -> Option<&str> {
-        match self.segments.as_slice() {
-            [] => Some(""),
-            [Segment::Literal(text)] => Some(text),
-            _ => None,
-        }
-    }
 }
 
 impl Serialize for BakeString {
@@ -179,7 +173,10 @@ fn escape_literal(text: &str) -> String {
 /// plainly; otherwise the whole value.
 fn inner_span(source: &PlanSource, text: &Text, offset: usize, len: usize) -> SourceSpan {
     let start = text.span.offset();
-    let slice = source.text.get(start..start + text.span.len()).unwrap_or_default();
+    let slice = source
+        .text
+        .get(start..start + text.span.len())
+        .unwrap_or_default();
     if slice.len() == text.value.len() + 2 && slice.get(1..slice.len() - 1) == Some(&text.value) {
         SourceSpan::new((start + 1 + offset).into(), len)
     } else {

@@ -40,7 +40,10 @@ pub fn run(args: &CompileArgs, reporter: &Reporter) -> ExitCode {
     if args.check {
         return match outputs.drift(&source) {
             Ok(drift) if drift.is_empty() => {
-                println!("{total} generated files are up to date with {}", source.path);
+                println!(
+                    "{total} generated files are up to date with {}",
+                    source.path
+                );
                 ExitCode::SUCCESS
             }
             Ok(drift) => {
@@ -62,7 +65,10 @@ pub fn run(args: &CompileArgs, reporter: &Reporter) -> ExitCode {
     }
     match outputs.write(&source) {
         Ok(statuses) => {
-            let written = statuses.iter().filter(|(_, status)| *status == FileStatus::Written).count();
+            let written = statuses
+                .iter()
+                .filter(|(_, status)| *status == FileStatus::Written)
+                .count();
             for (path, status) in &statuses {
                 let verb = match status {
                     FileStatus::Written => "wrote    ",

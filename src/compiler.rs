@@ -16,6 +16,10 @@ use crate::plan_source::PlanSource;
 use crate::resolver::resolve;
 use crate::template_set::TemplateSet;
 
+#[allow(
+    dead_code,
+    reason = "graph and templates serve the graph and templates commands"
+)]
 pub struct Compilation {
     pub plan: Plan,
     pub graph: DependencyGraph,
@@ -28,10 +32,11 @@ pub struct Compilation {
 pub fn compile(source: &PlanSource) -> Result<Compilation, PlanErrors> {
     let document = parse(source)?;
     let (raw, mut errors) = lower(source, &document);
-    let templates = TemplateSet::load(source, raw.template_dir.as_ref()).map_err(|template_errors| {
-        errors.extend(template_errors);
-        std::mem::take(&mut errors)
-    })?;
+    let templates =
+        TemplateSet::load(source, raw.template_dir.as_ref()).map_err(|template_errors| {
+            errors.extend(template_errors);
+            std::mem::take(&mut errors)
+        })?;
     let plan = match resolve(source, &raw, &templates) {
         Ok(plan) if errors.is_empty() => plan,
         Ok(_) => return Err(errors),
@@ -53,7 +58,11 @@ pub fn compile(source: &PlanSource) -> Result<Compilation, PlanErrors> {
 }
 
 /// The bake file, one overlay per profile and every templated Dockerfile, in memory.
-fn emit(source: &PlanSource, plan: &Plan, templates: &TemplateSet) -> Result<OutputSet, PlanErrors> {
+fn emit(
+    source: &PlanSource,
+    plan: &Plan,
+    templates: &TemplateSet,
+) -> Result<OutputSet, PlanErrors> {
     let marker = marker(&source.file_name);
     let mut outputs = OutputSet::default();
     let mut errors = PlanErrors::default();
@@ -67,20 +76,42 @@ fn emit(source: &PlanSource, plan: &Plan, templates: &TemplateSet) -> Result<Out
             errors.push(error);
         }
     };
-    add(&mut outputs, &mut errors, OutputFile { path: plan.bake_path.clone(), contents: write_bake(&bake), span: plan.bake_span });
+    add(
+        &mut outputs,
+        &mut errors,
+        OutputFile {
+            path: plan.bake_path.clone(),
+            contents: write_bake(&bake),
+            span: plan.bake_span,
+        },
+    );
     for profile in &plan.profiles {
         let overlay = BakeFile::overlay(plan, profile);
         add(
             &mut outputs,
             &mut errors,
-            OutputFile { path: overlay_path(&plan.bake_path, &profile.name), contents: write_bake(&overlay), span: plan.bake_span },
+            OutputFile {
+                path: overlay_path(&plan.bake_path, &profile.name),
+                contents: write_bake(&overlay),
+                span: plan.bake_span,
+            },
         );
     }
     let renderer = DockerfileRenderer::new(templates).map_err(PlanErrors::from)?;
     for service in &plan.services {
         match &service.build {
-            Build::Template { name, output, span, .. } => match renderer.render(source, service, name, &marker) {
-                Ok(contents) => add(&mut outputs, &mut errors, OutputFile { path: output.clone(), contents, span: *span }),
+            Build::Template {
+                name, output, span, ..
+            } => match renderer.render(source, service, name, &marker) {
+                Ok(contents) => add(
+                    &mut outputs,
+                    &mut errors,
+                    OutputFile {
+                        path: output.clone(),
+                        contents,
+                        span: *span,
+                    },
+                ),
                 Err(error) => errors.push(error),
             },
             Build::Dockerfile { path } => {
@@ -117,10 +148,14 @@ fn warnings(source: &PlanSource, plan: &Plan) -> Vec<String> {
                 source.display_path(&service.context)
             ));
         }
-        if let Build::Dockerfile { path } = &service.build {
-            if !source.dir.join(path).is_file() {
-                warnings.push(format!("service `{}`: its Dockerfile {} does not exist", service.name, source.display_path(path)));
-            }
+        if let Build::Dockerfile { path } = &service.build
+            && !source.dir.join(path).is_file()
+        {
+            warnings.push(format!(
+                "service `{}`: its Dockerfile {} does not exist",
+                service.name,
+                source.display_path(path)
+            ));
         }
     }
     warnings

@@ -12,6 +12,7 @@ use crate::plan::{EdgeKind, Plan};
 use crate::plan_error::{PlanError, PlanErrors};
 use crate::plan_source::PlanSource;
 
+#[allow(dead_code, reason = "read by the graph and affected commands")]
 pub struct DependencyGraph {
     pub graph: DiGraph<String, EdgeKind>,
     pub index: BTreeMap<String, NodeIndex>,
@@ -62,7 +63,12 @@ impl DependencyGraph {
                 .edges_directed(current, petgraph::Direction::Incoming)
                 .map(|edge| edge.source())
                 .filter(|node| component.contains(node))
-                .min_by_key(|node| (usize::from(*node != start), distance_back(self, *node, start, component)))
+                .min_by_key(|node| {
+                    (
+                        usize::from(*node != start),
+                        distance_back(self, *node, start, component),
+                    )
+                })
                 .expect("a strongly connected component has a way back");
             if next == start {
                 break;
@@ -107,6 +113,7 @@ impl DependencyGraph {
             .with_help("bake cannot order these services: remove one of these edges".to_owned())
     }
 
+    #[allow(dead_code, reason = "read by the graph and affected commands")]
     /// Build waves: wave 0 has no dependencies; each later wave depends only on earlier ones.
     pub fn waves(&self, plan: &Plan) -> Vec<Vec<String>> {
         let mut wave_of: BTreeMap<&str, usize> = BTreeMap::new();
@@ -133,7 +140,12 @@ impl DependencyGraph {
 }
 
 /// How many dependency steps from `node` lead back to `start` (for choosing the shortest cycle).
-fn distance_back(graph: &DependencyGraph, node: NodeIndex, start: NodeIndex, component: &[NodeIndex]) -> usize {
+fn distance_back(
+    graph: &DependencyGraph,
+    node: NodeIndex,
+    start: NodeIndex,
+    component: &[NodeIndex],
+) -> usize {
     let mut frontier = vec![node];
     let mut seen = vec![node];
     for steps in 0..component.len() {
@@ -142,7 +154,10 @@ fn distance_back(graph: &DependencyGraph, node: NodeIndex, start: NodeIndex, com
             if current == start {
                 return steps;
             }
-            for edge in graph.graph.edges_directed(current, petgraph::Direction::Incoming) {
+            for edge in graph
+                .graph
+                .edges_directed(current, petgraph::Direction::Incoming)
+            {
                 let source = edge.source();
                 if component.contains(&source) && !seen.contains(&source) {
                     seen.push(source);

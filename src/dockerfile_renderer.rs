@@ -2,8 +2,8 @@
 //! kept in release builds, and a formatter that refuses any value holding a line break, so no
 //! plan value can start a Dockerfile instruction of its own.
 
-use minijinja::value::Value;
 use minijinja::syntax::SyntaxConfig;
+use minijinja::value::Value;
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
 
 use crate::plan::Service;
@@ -66,7 +66,13 @@ impl<'t> DockerfileRenderer<'t> {
     }
 
     /// The Dockerfile of a templated service, marker line first.
-    pub fn render(&self, source: &PlanSource, service: &Service, template: &str, marker: &str) -> Result<String, PlanError> {
+    pub fn render(
+        &self,
+        source: &PlanSource,
+        service: &Service,
+        template: &str,
+        marker: &str,
+    ) -> Result<String, PlanError> {
         let context = Value::from(minijinja::value::Serde(TemplateContext::new(service)));
         let rendered = self
             .env
@@ -82,7 +88,10 @@ impl<'t> DockerfileRenderer<'t> {
                     source,
                     "bakeplan::template-render",
                     span,
-                    format!("template `{template}` failed for service `{}`: {}", service.name, inner.message),
+                    format!(
+                        "template `{template}` failed for service `{}`: {}",
+                        service.name, inner.message
+                    ),
                     "rendering this template",
                 )
                 .with_help(inner.help)
@@ -93,7 +102,9 @@ impl<'t> DockerfileRenderer<'t> {
 
 /// A minijinja error as a diagnostic pointing into the template.
 fn template_error(templates: &TemplateSet, name: &str, error: &Error) -> PlanError {
-    let mut message = error.detail().map_or_else(|| error.kind().to_string(), str::to_owned);
+    let mut message = error
+        .detail()
+        .map_or_else(|| error.kind().to_string(), str::to_owned);
     if let Some(line) = error.line() {
         message = format!("{message} (template line {line})");
     }

@@ -2,6 +2,8 @@
 //! bake's template syntax (`$${` for a literal `${`, `${VAR}` for a live variable), so strings go
 //! out as quoted templates with only HCL's string escapes added.
 
+use std::fmt::Write as _;
+
 use hcl::expr::{Expression, ObjectKey, TemplateExpr};
 use hcl::{Block, Body};
 use serde::Serialize;
@@ -15,7 +17,9 @@ pub fn to_hcl<T: Serialize>(model: &T, marker: &str) -> String {
     let mut body = Body::builder();
     if let Value::Object(top) = &value {
         for kind in BLOCK_KINDS {
-            let Some(Value::Object(blocks)) = top.get(*kind) else { continue };
+            let Some(Value::Object(blocks)) = top.get(*kind) else {
+                continue;
+            };
             for (label, attributes) in blocks {
                 let mut block = Block::builder(*kind).add_label(label.as_str());
                 if let Value::Object(attributes) = attributes {
@@ -35,19 +39,24 @@ fn expression(value: &Value) -> Expression {
     match value {
         Value::Null => Expression::Null,
         Value::Bool(flag) => Expression::Bool(*flag),
-        Value::Number(number) => Expression::Number(
-            number
-                .as_i64()
-                .map(hcl::Number::from)
-                .unwrap_or_else(|| hcl::Number::from_f64(number.as_f64().unwrap_or_default()).unwrap_or_else(|| hcl::Number::from(0))),
-        ),
-        Value::String(text) => Expression::TemplateExpr(Box::new(TemplateExpr::QuotedString(escape(text)))),
+        Value::Number(number) => Expression::Number(number.as_i64().map_or_else(
+            || {
+                hcl::Number::from_f64(number.as_f64().unwrap_or_default())
+                    .unwrap_or_else(|| hcl::Number::from(0))
+            },
+            hcl::Number::from,
+        )),
+        Value::String(text) => {
+            Expression::TemplateExpr(Box::new(TemplateExpr::QuotedString(escape(text))))
+        }
         Value::Array(items) => Expression::Array(items.iter().map(expression).collect()),
         Value::Object(map) => Expression::Object(
             map.iter()
                 .map(|(key, value)| {
                     (
-                        ObjectKey::Expression(Expression::TemplateExpr(Box::new(TemplateExpr::QuotedString(escape(key))))),
+                        ObjectKey::Expression(Expression::TemplateExpr(Box::new(
+                            TemplateExpr::QuotedString(escape(key)),
+                        ))),
                         expression(value),
                     )
                 })
@@ -66,7 +75,9 @@ fn escape(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
             c => out.push(c),
         }
     }

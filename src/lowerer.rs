@@ -123,9 +123,8 @@ impl Lowerer<'_> {
         label: &str,
         help: Option<String>,
     ) {
-        self.errors.push(
-            PlanError::at(self.source, code, span, message, label).with_help(help),
-        );
+        self.errors
+            .push(PlanError::at(self.source, code, span, message, label).with_help(help));
     }
 
     fn plan(&mut self, document: &KdlDocument) -> RawPlan {
@@ -309,14 +308,17 @@ impl Lowerer<'_> {
             sharing: self.prop_string(&props, "sharing"),
             target,
             name,
-            span: node.span(),
         })
     }
 
     fn registry_cache(&mut self, node: &KdlNode) -> Option<RawRegistryCache> {
         self.no_children(node);
         let props = self.props(node, &["ref", "mode"]);
-        let args: Vec<&KdlEntry> = node.entries().iter().filter(|e| e.name().is_none()).collect();
+        let args: Vec<&KdlEntry> = node
+            .entries()
+            .iter()
+            .filter(|e| e.name().is_none())
+            .collect();
         match args.as_slice() {
             [] => Some(RawRegistryCache::On {
                 reference: self.prop_string(&props, "ref"),
@@ -450,7 +452,13 @@ impl Lowerer<'_> {
     }
 
     #[allow(clippy::too_many_lines)]
-    fn body_child(&mut self, child: &KdlNode, name: &str, kind: BlockKind, body: &mut RawServiceBody) {
+    fn body_child(
+        &mut self,
+        child: &KdlNode,
+        name: &str,
+        kind: BlockKind,
+        body: &mut RawServiceBody,
+    ) {
         match name {
             "context" => body.context = self.simple_string(child),
             "dockerfile" => body.dockerfile = self.simple_string(child),
@@ -604,7 +612,10 @@ impl Lowerer<'_> {
                 node.span(),
                 format!("`{}` needs a block of entries", node.name().value()),
                 "no `{ ... }` block",
-                Some(format!("write `{} {{ KEY \"value\" }}`", node.name().value())),
+                Some(format!(
+                    "write `{} {{ KEY \"value\" }}`",
+                    node.name().value()
+                )),
             );
             return map;
         };
@@ -657,7 +668,6 @@ impl Lowerer<'_> {
         args.first().and_then(|entry| self.string(entry))
     }
 
-
     fn string(&mut self, entry: &KdlEntry) -> Option<Text> {
         match entry.value() {
             KdlValue::String(text) => Some(Spanned::new(text.clone(), entry.span())),
@@ -672,7 +682,11 @@ impl Lowerer<'_> {
         let help = match entry.value() {
             KdlValue::Integer(_) | KdlValue::Float(_) if expected == "a string" => Some(format!(
                 "quote it: \"{}\"",
-                entry.value().to_string().trim_start_matches('"').trim_end_matches('"')
+                entry
+                    .value()
+                    .to_string()
+                    .trim_start_matches('"')
+                    .trim_end_matches('"')
             )),
             _ => None,
         };
@@ -693,7 +707,11 @@ impl Lowerer<'_> {
         max: Option<usize>,
         what: &str,
     ) -> Vec<&'n KdlEntry> {
-        let args: Vec<&KdlEntry> = node.entries().iter().filter(|e| e.name().is_none()).collect();
+        let args: Vec<&KdlEntry> = node
+            .entries()
+            .iter()
+            .filter(|e| e.name().is_none())
+            .collect();
         let name = node.name().value();
         if args.len() < min {
             self.error(
@@ -702,26 +720,30 @@ impl Lowerer<'_> {
                 format!("`{name}` needs {what}"),
                 &format!("expected {what}"),
             );
-        } else if let Some(max) = max {
-            if let Some(extra) = args.get(max) {
-                let message = if max == 0 {
-                    format!("`{name}` takes no arguments")
-                } else {
-                    format!("`{name}` takes {what}, and no more")
-                };
-                self.error(
-                    "bakeplan::unexpected-argument",
-                    extra.span(),
-                    message,
-                    "unexpected argument",
-                );
-            }
+        } else if let Some(max) = max
+            && let Some(extra) = args.get(max)
+        {
+            let message = if max == 0 {
+                format!("`{name}` takes no arguments")
+            } else {
+                format!("`{name}` takes {what}, and no more")
+            };
+            self.error(
+                "bakeplan::unexpected-argument",
+                extra.span(),
+                message,
+                "unexpected argument",
+            );
         }
         args
     }
 
     /// The properties of `node`, reporting unknown and repeated ones.
-    fn props<'n>(&mut self, node: &'n KdlNode, allowed: &[&str]) -> BTreeMap<&'n str, &'n KdlEntry> {
+    fn props<'n>(
+        &mut self,
+        node: &'n KdlNode,
+        allowed: &[&str],
+    ) -> BTreeMap<&'n str, &'n KdlEntry> {
         let mut props = BTreeMap::new();
         for entry in node.entries() {
             let Some(key) = entry.name() else { continue };

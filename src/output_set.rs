@@ -44,7 +44,8 @@ impl OutputSet {
             )
             .with_label(existing.span, "first writes it")
             .with_help(
-                "give the services different contexts, or use {service} in `emit dockerfile=`".to_owned(),
+                "give the services different contexts, or use {service} in `emit dockerfile=`"
+                    .to_owned(),
             ));
         }
         self.files.insert(file.path.clone(), file);
@@ -56,13 +57,19 @@ impl OutputSet {
         match std::fs::read(source.dir.join(path)) {
             Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(error) => Err(PlanError::io(format!("cannot read {}: {error}", source.display_path(path)))),
+            Err(error) => Err(PlanError::io(format!(
+                "cannot read {}: {error}",
+                source.display_path(path)
+            ))),
         }
     }
 
     /// Refuses when a target file exists without the marker: bakeplan never overwrites a
     /// hand-written file.
-    pub fn check_targets(&self, source: &PlanSource) -> Result<BTreeMap<String, Option<String>>, PlanErrors> {
+    pub fn check_targets(
+        &self,
+        source: &PlanSource,
+    ) -> Result<BTreeMap<String, Option<String>>, PlanErrors> {
         let mut errors = PlanErrors::default();
         let mut current = BTreeMap::new();
         for file in self.files.values() {
@@ -98,8 +105,12 @@ impl OutputSet {
                 statuses.push((file.path.clone(), FileStatus::Unchanged));
                 continue;
             }
-            write_atomically(source, &file.path, &file.contents)
-                .map_err(|error| PlanErrors::from(PlanError::io(format!("cannot write {}: {error}", source.display_path(&file.path)))))?;
+            write_atomically(source, &file.path, &file.contents).map_err(|error| {
+                PlanErrors::from(PlanError::io(format!(
+                    "cannot write {}: {error}",
+                    source.display_path(&file.path)
+                )))
+            })?;
             statuses.push((file.path.clone(), FileStatus::Written));
         }
         Ok(statuses)
@@ -115,7 +126,11 @@ impl OutputSet {
                 continue;
             }
             let shown = source.display_path(&file.path);
-            let old_name = if old.is_some() { format!("a/{shown}") } else { "/dev/null".to_owned() };
+            let old_name = if old.is_some() {
+                format!("a/{shown}")
+            } else {
+                "/dev/null".to_owned()
+            };
             let diff = TextDiff::from_lines(old.unwrap_or(""), file.contents.as_str())
                 .unified_diff()
                 .context_radius(3)
@@ -129,7 +144,10 @@ impl OutputSet {
 
 fn write_atomically(source: &PlanSource, path: &str, contents: &str) -> std::io::Result<()> {
     let target = source.dir.join(path);
-    let parent = target.parent().map(camino::Utf8Path::to_owned).unwrap_or_default();
+    let parent = target
+        .parent()
+        .map(camino::Utf8Path::to_owned)
+        .unwrap_or_default();
     if !parent.as_str().is_empty() {
         std::fs::create_dir_all(&parent)?;
     }

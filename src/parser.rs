@@ -21,7 +21,8 @@ pub fn parse(source: &PlanSource) -> Result<KdlDocument, PlanErrors> {
                         .unwrap_or_else(|| "the plan is not a valid KDL v2 document".to_owned());
                     let help = diagnostic.help.clone().or_else(|| {
                         looks_v1.then(|| {
-                            "plans are KDL v2: booleans are #true and #false, null is #null".to_owned()
+                            "plans are KDL v2: booleans are #true and #false, null is #null"
+                                .to_owned()
                         })
                     });
                     PlanError::at(
@@ -29,7 +30,10 @@ pub fn parse(source: &PlanSource) -> Result<KdlDocument, PlanErrors> {
                         "bakeplan::syntax",
                         diagnostic.span,
                         format!("KDL syntax error: {message}"),
-                        diagnostic.label.clone().unwrap_or_else(|| "here".to_owned()),
+                        diagnostic
+                            .label
+                            .clone()
+                            .unwrap_or_else(|| "here".to_owned()),
                     )
                     .with_help(help)
                 })

@@ -126,11 +126,19 @@ pub struct Service {
     pub cache_to: Vec<BakeString>,
     pub target: Option<BakeString>,
     pub network: Option<String>,
+    #[allow(dead_code, reason = "read by the affected command")]
     pub inputs: Vec<String>,
     pub env: BTreeMap<String, String>,
     pub ports: Vec<u16>,
     pub cmd: Vec<String>,
     pub description: Option<BakeString>,
+}
+
+/// A profile's `registry-cache`: off, or another cache.
+#[derive(Debug, Clone)]
+pub enum CacheOverride {
+    Off,
+    On(RegistryCache),
 }
 
 /// What a profile sets on every target; `None` leaves the main bake file's value.
@@ -141,8 +149,7 @@ pub struct Profile {
     pub tags: Option<Vec<BakeString>>,
     pub args: Option<BTreeMap<String, BakeString>>,
     pub labels: Option<BTreeMap<String, BakeString>>,
-    /// `Some(None)`: the profile turns registry cache off.
-    pub registry_cache: Option<Option<RegistryCache>>,
+    pub registry_cache: Option<CacheOverride>,
     pub cache_from: Option<Vec<BakeString>>,
     pub cache_to: Option<Vec<BakeString>>,
     pub target: Option<BakeString>,

@@ -66,7 +66,8 @@ impl PlanError {
 
     #[must_use]
     pub fn with_label(mut self, span: SourceSpan, label: impl Into<String>) -> Self {
-        self.labels.push(LabeledSpan::new_with_span(Some(label.into()), span));
+        self.labels
+            .push(LabeledSpan::new_with_span(Some(label.into()), span));
         self
     }
 }
@@ -77,11 +78,15 @@ impl Diagnostic for PlanError {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|help| Box::new(help) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|help| Box::new(help) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.source_code.as_ref().map(|named| named as &dyn SourceCode)
+        self.source_code
+            .as_ref()
+            .map(|named| named as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
@@ -112,7 +117,11 @@ impl PlanErrors {
 
     /// `Ok(value)` when no error was recorded.
     pub fn into_result<T>(self, value: T) -> Result<T, PlanErrors> {
-        if self.0.is_empty() { Ok(value) } else { Err(self) }
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
     }
 }
 

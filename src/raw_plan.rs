@@ -33,7 +33,6 @@ pub struct RawCacheMount {
     pub id: Option<Text>,
     pub target: Option<Text>,
     pub sharing: Option<Text>,
-    pub span: SourceSpan,
 }
 
 #[derive(Debug, Clone)]

@@ -7,8 +7,8 @@ use miette::SourceSpan;
 
 use crate::bake_string::BakeString;
 use crate::plan::{
-    BakeFormat, Base, Build, CacheMount, Dependency, EdgeKind, Group, Plan, Profile, RegistryCache,
-    Secret, SecretSource, Service, Variable,
+    BakeFormat, Base, Build, CacheMount, CacheOverride, Dependency, EdgeKind, Group, Plan, Profile,
+    RegistryCache, Secret, SecretSource, Service, Variable,
 };
 use crate::plan_error::{PlanError, PlanErrors};
 use crate::plan_path::{join, plan_path};
@@ -83,7 +83,9 @@ fn is_identifier(name: &str) -> bool {
 }
 
 fn is_image_reference(text: &str) -> bool {
-    text.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+    text.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric())
         && text
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | ':' | '@' | '-'))
@@ -105,13 +107,14 @@ fn is_remote_context(value: &str) -> bool {
     value.contains("://") || value.starts_with("target:") || value.starts_with("git@")
 }
 
-/// Picks the service's own value, else the inherited default.
-fn pick<'v, T>(own: &'v Option<T>, inherited: Option<&'v Option<T>>) -> Option<&'v T> {
-    own.as_ref().or_else(|| inherited.and_then(Option::as_ref))
-}
-
 impl Resolver<'_> {
-    fn error(&mut self, code: &'static str, span: SourceSpan, message: String, label: &str) -> &mut PlanError {
+    fn error(
+        &mut self,
+        code: &'static str,
+        span: SourceSpan,
+        message: String,
+        label: &str,
+    ) -> &mut PlanError {
         self.errors
             .push(PlanError::at(self.source, code, span, message, label));
         self.errors.0.last_mut().expect("just pushed")
@@ -150,7 +153,12 @@ impl Resolver<'_> {
             .services
             .iter()
             .filter_map(|service| {
-                self.service(service, raw.defaults.as_ref(), top_cache.as_ref(), &dockerfile_pattern)
+                self.service(
+                    service,
+                    raw.defaults.as_ref(),
+                    top_cache.as_ref(),
+                    dockerfile_pattern.as_ref(),
+                )
             })
             .collect();
         let groups = self.groups(raw);
@@ -161,7 +169,8 @@ impl Resolver<'_> {
             .collect();
         let mut profile_names = BTreeMap::new();
         for profile in &raw.profiles {
-            if let Some(first) = profile_names.insert(profile.name.value.clone(), profile.name.span) {
+            if let Some(first) = profile_names.insert(profile.name.value.clone(), profile.name.span)
+            {
                 self.error(
                     "bakeplan::duplicate",
                     profile.name.span,
@@ -169,7 +178,10 @@ impl Resolver<'_> {
                     "second definition",
                 )
                 .labels
-                .push(miette::LabeledSpan::new_with_span(Some("first definition".into()), first));
+                .push(miette::LabeledSpan::new_with_span(
+                    Some("first definition".into()),
+                    first,
+                ));
             }
         }
         Plan {
@@ -194,7 +206,10 @@ impl Resolver<'_> {
                     "second declaration",
                 )
                 .labels
-                .push(miette::LabeledSpan::new_with_span(Some("first declaration".into()), first));
+                .push(miette::LabeledSpan::new_with_span(
+                    Some("first declaration".into()),
+                    first,
+                ));
             }
         }
         self.variables = seen.into_keys().collect();
@@ -204,7 +219,10 @@ impl Resolver<'_> {
             .filter(|variable| declared.insert(variable.name.value.clone()))
             .map(|variable| {
                 let default = variable.default.as_ref().map(|text| {
-                    if text.value.contains(&format!("${{{}}}", variable.name.value)) {
+                    if text
+                        .value
+                        .contains(&format!("${{{}}}", variable.name.value))
+                    {
                         self.error(
                             "bakeplan::bad-value",
                             text.span,
@@ -244,16 +262,19 @@ impl Resolver<'_> {
                 );
                 continue;
             }
-            let id = mount.id.as_ref().map_or_else(|| name.value.clone(), |id| id.value.clone());
-            if let Some(text) = &mount.id {
-                if !is_mount_id(&text.value) {
-                    self.error(
-                        "bakeplan::bad-value",
-                        text.span,
-                        format!("`{}` is not a valid cache id", text.value),
-                        "letters, digits, `.`, `_` and `-` only",
-                    );
-                }
+            let id = mount
+                .id
+                .as_ref()
+                .map_or_else(|| name.value.clone(), |id| id.value.clone());
+            if let Some(text) = &mount.id
+                && !is_mount_id(&text.value)
+            {
+                self.error(
+                    "bakeplan::bad-value",
+                    text.span,
+                    format!("`{}` is not a valid cache id", text.value),
+                    "letters, digits, `.`, `_` and `-` only",
+                );
             }
             let target = mount.target.as_ref().map_or_else(String::new, |text| {
                 if !text.value.starts_with('/')
@@ -284,22 +305,37 @@ impl Resolver<'_> {
                     text.value.clone()
                 },
             );
-            self.cache_mounts.insert(name.value.clone(), CacheMount { id, target, sharing });
+            self.cache_mounts.insert(
+                name.value.clone(),
+                CacheMount {
+                    id,
+                    target,
+                    sharing,
+                },
+            );
         }
     }
 
     fn emit(&mut self, raw: &RawPlan) -> (String, BakeFormat, SourceSpan, Option<Text>) {
         let default_span = SourceSpan::new(0.into(), 0);
         let Some(emit) = &raw.emit else {
-            return ("docker-bake.hcl".to_owned(), BakeFormat::Hcl, default_span, None);
+            return (
+                "docker-bake.hcl".to_owned(),
+                BakeFormat::Hcl,
+                default_span,
+                None,
+            );
         };
         let (bake_path, format, span) = match &emit.bake {
             None => ("docker-bake.hcl".to_owned(), BakeFormat::Hcl, default_span),
             Some(text) => {
                 let path = self.path(text, "bake file").unwrap_or_default();
-                let format = if path.ends_with(".hcl") {
+                let extension = camino::Utf8Path::new(&path)
+                    .extension()
+                    .map(str::to_ascii_lowercase);
+                let format = if extension.as_deref() == Some("hcl") {
                     BakeFormat::Hcl
-                } else if path.ends_with(".json") {
+                } else if extension.as_deref() == Some("json") {
                     BakeFormat::Json
                 } else {
                     self.error(
@@ -308,7 +344,10 @@ impl Resolver<'_> {
                         format!("the bake file `{}` must end in .hcl or .json", text.value),
                         "unknown bake file format",
                     )
-                    .help = Some("write emit bake=\"docker-bake.hcl\" or bake=\"docker-bake.json\"".to_owned());
+                    .help = Some(
+                        "write emit bake=\"docker-bake.hcl\" or bake=\"docker-bake.json\""
+                            .to_owned(),
+                    );
                     BakeFormat::Hcl
                 };
                 (path, format, text.span)
@@ -335,12 +374,22 @@ impl Resolver<'_> {
         (bake_path, format, span, emit.dockerfile.clone())
     }
 
-    fn registry_cache(&mut self, raw: &RawRegistryCache, inherited: Option<&RegistryCache>) -> Option<RegistryCache> {
+    fn registry_cache(
+        &mut self,
+        raw: &RawRegistryCache,
+        inherited: Option<&RegistryCache>,
+    ) -> Option<RegistryCache> {
         match raw {
             RawRegistryCache::Off => None,
-            RawRegistryCache::On { reference, mode, span } => {
+            RawRegistryCache::On {
+                reference,
+                mode,
+                span,
+            } => {
                 let mode = match mode {
-                    Some(text) if matches!(text.value.as_str(), "min" | "max") => text.value.clone(),
+                    Some(text) if matches!(text.value.as_str(), "min" | "max") => {
+                        text.value.clone()
+                    }
                     Some(text) => {
                         self.error(
                             "bakeplan::bad-value",
@@ -359,7 +408,10 @@ impl Resolver<'_> {
                             self.error(
                                 "bakeplan::bad-value",
                                 text.span,
-                                format!("registry cache ref `{}` holds a space or comma", text.value),
+                                format!(
+                                    "registry cache ref `{}` holds a space or comma",
+                                    text.value
+                                ),
                                 "not a valid image reference",
                             );
                         }
@@ -390,7 +442,10 @@ impl Resolver<'_> {
         for service in &raw.services {
             let name = &service.name;
             if !is_valid_name(&name.value) {
-                let suggestion = name.value.to_ascii_lowercase().replace(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'), "-");
+                let suggestion = name.value.to_ascii_lowercase().replace(
+                    |c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+                    "-",
+                );
                 self.error(
                     "bakeplan::bad-name",
                     name.span,
@@ -409,7 +464,10 @@ impl Resolver<'_> {
                     "second definition",
                 )
                 .labels
-                .push(miette::LabeledSpan::new_with_span(Some("first definition".into()), first));
+                .push(miette::LabeledSpan::new_with_span(
+                    Some("first definition".into()),
+                    first,
+                ));
             }
         }
         self.service_names = seen.into_keys().map(str::to_owned).collect();
@@ -420,10 +478,22 @@ impl Resolver<'_> {
         self.error(
             "bakeplan::unknown-service",
             text.span,
-            format!("{what} names `{}`, which is not a service of this plan", text.value),
+            format!(
+                "{what} names `{}`, which is not a service of this plan",
+                text.value
+            ),
             "unknown service",
         )
-        .help = help.or_else(|| Some(format!("the services are: {}", self.service_names.iter().cloned().collect::<Vec<_>>().join(", "))));
+        .help = help.or_else(|| {
+            Some(format!(
+                "the services are: {}",
+                self.service_names
+                    .iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        });
     }
 
     #[allow(clippy::too_many_lines)]
@@ -432,12 +502,20 @@ impl Resolver<'_> {
         raw: &RawService,
         defaults: Option<&RawServiceBody>,
         top_cache: Option<&RegistryCache>,
-        dockerfile_pattern: &Option<Text>,
+        dockerfile_pattern: Option<&Text>,
     ) -> Option<Service> {
         let own = &raw.body;
         let name = raw.name.value.clone();
         let d = defaults;
-        let context = pick(&own.context, d.map(|b| &b.context))
+        // The service's own value, else the inherited default.
+        macro_rules! pick {
+            ($field:ident) => {
+                own.$field
+                    .as_ref()
+                    .or_else(|| d.and_then(|body| body.$field.as_ref()))
+            };
+        }
+        let context = pick!(context)
             .and_then(|text| self.path(text, "context"))
             .unwrap_or_else(|| ".".to_owned());
 
@@ -450,13 +528,19 @@ impl Resolver<'_> {
                 "hand-written Dockerfile here",
             )
             .labels
-            .push(miette::LabeledSpan::new_with_span(Some("template here".into()), template.span));
+            .push(miette::LabeledSpan::new_with_span(
+                Some("template here".into()),
+                template.span,
+            ));
             return None;
         }
         let (template, dockerfile) = if own.template.is_some() || own.dockerfile.is_some() {
             (own.template.as_ref(), own.dockerfile.as_ref())
         } else {
-            (d.and_then(|b| b.template.as_ref()), d.and_then(|b| b.dockerfile.as_ref()))
+            (
+                d.and_then(|b| b.template.as_ref()),
+                d.and_then(|b| b.dockerfile.as_ref()),
+            )
         };
         let build = if let Some(template) = template {
             self.template_build(&name, &context, template, dockerfile_pattern)?
@@ -473,13 +557,18 @@ impl Resolver<'_> {
             )
             .help = Some(format!(
                 "add `template \"python-pdm\"` (or another of: {}) to the service or to `defaults`, or `dockerfile \"path/to/Dockerfile\"`",
-                self.templates.templates.keys().cloned().collect::<Vec<_>>().join(", ")
+                self.templates
+                    .templates
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
             return None;
         };
 
         let mut dependencies = Vec::new();
-        let from = pick(&own.from, d.map(|b| &b.from)).map(|text| {
+        let from = pick!(from).map(|text| {
             if self.service_names.contains(&text.value) {
                 if text.value == name {
                     self.error(
@@ -508,7 +597,7 @@ impl Resolver<'_> {
         });
 
         let mut depends_on = Vec::new();
-        if let Some(list) = pick(&own.depends_on, d.map(|b| &b.depends_on)) {
+        if let Some(list) = pick!(depends_on) {
             for text in list {
                 if depends_on.contains(&text.value) {
                     self.error(
@@ -529,16 +618,23 @@ impl Resolver<'_> {
                     self.unknown_service(text, "depends-on");
                 } else {
                     depends_on.push(text.value.clone());
-                    dependencies.push(Dependency { service: text.value.clone(), kind: EdgeKind::DependsOn, span: text.span });
+                    dependencies.push(Dependency {
+                        service: text.value.clone(),
+                        kind: EdgeKind::DependsOn,
+                        span: text.span,
+                    });
                 }
             }
         }
 
         let mut contexts = BTreeMap::new();
         for dependency in &dependencies {
-            contexts.insert(dependency.service.clone(), BakeString::literal(format!("target:{}", dependency.service)));
+            contexts.insert(
+                dependency.service.clone(),
+                BakeString::literal(format!("target:{}", dependency.service)),
+            );
         }
-        if let Some(map) = pick(&own.contexts, d.map(|b| &b.contexts)) {
+        if let Some(map) = pick!(contexts) {
             for (key, value) in map {
                 if !is_context_name(&key.value) {
                     self.error(
@@ -553,7 +649,10 @@ impl Resolver<'_> {
                     self.error(
                         "bakeplan::conflict",
                         key.span,
-                        format!("named context `{}` is already the service dependency of the same name", key.value),
+                        format!(
+                            "named context `{}` is already the service dependency of the same name",
+                            key.value
+                        ),
                         "clashes with a depends-on/from context",
                     );
                     continue;
@@ -570,7 +669,7 @@ impl Resolver<'_> {
             }
         }
 
-        let image = match pick(&own.image, d.map(|b| &b.image)) {
+        let image = match pick!(image) {
             Some(text) => self.bake(text),
             None if self.variables.contains("REGISTRY") => {
                 let text = Text::new(format!("${{REGISTRY}}/{name}"), raw.name.span);
@@ -578,26 +677,36 @@ impl Resolver<'_> {
             }
             None => BakeString::literal(name.clone()),
         };
-        let tags = match pick(&own.tags, d.map(|b| &b.tags)) {
-            Some(list) => list.iter().map(|text| self.bake(text)).collect(),
-            None => {
-                let suffix = if self.variables.contains("TAG") { ":${TAG}" } else { ":latest" };
-                let tail = self.bake(&Text::new(suffix.to_owned(), raw.name.span));
-                vec![image.clone().concat(&tail)]
-            }
+        let tags = if let Some(list) = pick!(tags) {
+            list.iter().map(|text| self.bake(text)).collect()
+        } else {
+            let suffix = if self.variables.contains("TAG") {
+                ":${TAG}"
+            } else {
+                ":latest"
+            };
+            let tail = self.bake(&Text::new(suffix.to_owned(), raw.name.span));
+            vec![image.clone().concat(&tail)]
         };
-        let platforms = self.platforms(pick(&own.platforms, d.map(|b| &b.platforms)));
-        let args = self.bake_map(pick(&own.args, d.map(|b| &b.args)), "build argument", is_identifier);
-        let labels = self.bake_map(pick(&own.labels, d.map(|b| &b.labels)), "label", is_label_key);
+        let platforms = self.platforms(pick!(platforms));
+        let args = self.bake_map(pick!(args), "build argument", is_identifier);
+        let labels = self.bake_map(pick!(labels), "label", is_label_key);
 
         let mut cache_mounts = Vec::new();
-        if let Some(list) = pick(&own.cache_mounts, d.map(|b| &b.cache_mounts)) {
+        if let Some(list) = pick!(cache_mounts) {
             let mut seen = BTreeSet::new();
             for text in list {
                 match self.cache_mounts.get(&text.value) {
-                    Some(mount) if seen.insert(text.value.clone()) => cache_mounts.push(mount.clone()),
+                    Some(mount) if seen.insert(text.value.clone()) => {
+                        cache_mounts.push(mount.clone())
+                    }
                     Some(_) => {
-                        self.error("bakeplan::duplicate", text.span, format!("cache mount `{}` is listed twice", text.value), "listed again");
+                        self.error(
+                            "bakeplan::duplicate",
+                            text.span,
+                            format!("cache mount `{}` is listed twice", text.value),
+                            "listed again",
+                        );
                     }
                     None => {
                         let help = did_you_mean(&text.value, self.cache_mounts.keys().map(String::as_str)).or_else(|| {
@@ -614,24 +723,34 @@ impl Resolver<'_> {
                 }
             }
         }
-        let secrets = self.secrets(pick(&own.secrets, d.map(|b| &b.secrets)));
-        let registry_cache = match pick(&own.registry_cache, d.map(|b| &b.registry_cache)) {
+        let secrets = self.secrets(pick!(secrets));
+        let registry_cache = match pick!(registry_cache) {
             Some(raw_cache) => self.registry_cache(raw_cache, top_cache),
             None => top_cache.cloned(),
         }
-        .map(|cache| RegistryCache { reference: cache.reference.replace_literal("{service}", &name), mode: cache.mode });
-        let cache_from = self.bake_list(pick(&own.cache_from, d.map(|b| &b.cache_from)));
-        let cache_to = self.bake_list(pick(&own.cache_to, d.map(|b| &b.cache_to)));
-        let target = pick(&own.target, d.map(|b| &b.target)).map(|text| self.bake(text));
-        let network = self.network(pick(&own.network, d.map(|b| &b.network)));
-        let inputs = match pick(&own.inputs, d.map(|b| &b.inputs)) {
-            Some(list) => list.iter().filter_map(|text| self.path(text, "inputs")).collect(),
+        .map(|cache| RegistryCache {
+            reference: cache.reference.replace_literal("{service}", &name),
+            mode: cache.mode,
+        });
+        let cache_from = self.bake_list(pick!(cache_from));
+        let cache_to = self.bake_list(pick!(cache_to));
+        let target = pick!(target).map(|text| self.bake(text));
+        let network = self.network(pick!(network));
+        let inputs = match pick!(inputs) {
+            Some(list) => list
+                .iter()
+                .filter_map(|text| self.path(text, "inputs"))
+                .collect(),
             None => vec![join(&context, "**")],
         };
-        let env = self.env(pick(&own.env, d.map(|b| &b.env)));
-        let ports = pick(&own.ports, d.map(|b| &b.ports)).map(|list| list.iter().map(|port| port.value).collect()).unwrap_or_default();
-        let cmd = pick(&own.cmd, d.map(|b| &b.cmd)).map(|list| list.iter().map(|text| text.value.clone()).collect()).unwrap_or_default();
-        let description = pick(&own.description, d.map(|b| &b.description)).map(|text| self.bake(text));
+        let env = self.env(pick!(env));
+        let ports = pick!(ports)
+            .map(|list| list.iter().map(|port| port.value).collect())
+            .unwrap_or_default();
+        let cmd = pick!(cmd)
+            .map(|list| list.iter().map(|text| text.value.clone()).collect())
+            .unwrap_or_default();
+        let description = pick!(description).map(|text| self.bake(text));
 
         Some(Service {
             name,
@@ -667,7 +786,7 @@ impl Resolver<'_> {
         name: &str,
         context: &str,
         template: &RawTemplateUse,
-        pattern: &Option<Text>,
+        pattern: Option<&Text>,
     ) -> Option<Build> {
         let def = match self.templates.get(self.source, &template.name) {
             Ok(def) => def,
@@ -680,13 +799,18 @@ impl Resolver<'_> {
         let mut ok = true;
         for (key, value) in &template.params {
             if def.param(&key.value).is_none() {
-                let help = did_you_mean(&key.value, def.params.iter().map(|p| p.name.as_str())).or_else(|| {
-                    Some(format!(
-                        "template `{}` takes: {}",
-                        def.name,
-                        def.params.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
-                    ))
-                });
+                let help = did_you_mean(&key.value, def.params.iter().map(|p| p.name.as_str()))
+                    .or_else(|| {
+                        Some(format!(
+                            "template `{}` takes: {}",
+                            def.name,
+                            def.params
+                                .iter()
+                                .map(|p| p.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ))
+                    });
                 self.error(
                     "bakeplan::unknown-parameter",
                     key.span,
@@ -695,8 +819,16 @@ impl Resolver<'_> {
                 )
                 .help = help;
                 ok = false;
-            } else if params.insert(key.value.clone(), value.value.clone()).is_some() {
-                self.error("bakeplan::duplicate", key.span, format!("parameter `{}` is given twice", key.value), "given again");
+            } else if params
+                .insert(key.value.clone(), value.value.clone())
+                .is_some()
+            {
+                self.error(
+                    "bakeplan::duplicate",
+                    key.span,
+                    format!("parameter `{}` is given twice", key.value),
+                    "given again",
+                );
                 ok = false;
             }
         }
@@ -710,21 +842,32 @@ impl Resolver<'_> {
                 self.error(
                     "bakeplan::missing-parameter",
                     template.span,
-                    format!("template `{}` needs the parameter `{}`", def.name, param.name),
+                    format!(
+                        "template `{}` needs the parameter `{}`",
+                        def.name, param.name
+                    ),
                     "required parameter missing",
                 )
                 .help = Some(format!(
                     "add {}=\"...\"{}",
                     param.name,
-                    param.description.as_ref().map(|d| format!(" ({d})")).unwrap_or_default()
+                    param
+                        .description
+                        .as_ref()
+                        .map(|d| format!(" ({d})"))
+                        .unwrap_or_default()
                 ));
                 ok = false;
             }
         }
         let (pattern_text, span) = pattern
             .as_ref()
-            .map_or(("{context}/Dockerfile", template.span), |text| (text.value.as_str(), text.span));
-        let output = pattern_text.replace("{context}", context).replace("{service}", name);
+            .map_or(("{context}/Dockerfile", template.span), |text| {
+                (text.value.as_str(), text.span)
+            });
+        let output = pattern_text
+            .replace("{context}", context)
+            .replace("{service}", name);
         let output = self.path(&Text::new(output, span), "generated Dockerfile")?;
         ok.then(|| Build::Template {
             name: def.name.clone(),
@@ -744,9 +887,25 @@ impl Resolver<'_> {
                     format!("`{}` is not a platform", text.value),
                     "expected os/arch, like linux/amd64",
                 )
-                .help = did_you_mean(&text.value, ["linux/amd64", "linux/arm64", "linux/arm/v7", "linux/386", "linux/ppc64le", "linux/s390x", "linux/riscv64"]);
+                .help = did_you_mean(
+                    &text.value,
+                    [
+                        "linux/amd64",
+                        "linux/arm64",
+                        "linux/arm/v7",
+                        "linux/386",
+                        "linux/ppc64le",
+                        "linux/s390x",
+                        "linux/riscv64",
+                    ],
+                );
             } else if platforms.contains(&text.value) {
-                self.error("bakeplan::duplicate", text.span, format!("platform `{}` is listed twice", text.value), "listed again");
+                self.error(
+                    "bakeplan::duplicate",
+                    text.span,
+                    format!("platform `{}` is listed twice", text.value),
+                    "listed again",
+                );
             } else {
                 platforms.push(text.value.clone());
             }
@@ -754,7 +913,12 @@ impl Resolver<'_> {
         platforms
     }
 
-    fn bake_map(&mut self, map: Option<&RawMap>, what: &str, valid_key: fn(&str) -> bool) -> BTreeMap<String, BakeString> {
+    fn bake_map(
+        &mut self,
+        map: Option<&RawMap>,
+        what: &str,
+        valid_key: fn(&str) -> bool,
+    ) -> BTreeMap<String, BakeString> {
         let mut out = BTreeMap::new();
         for (key, value) in map.into_iter().flatten() {
             if !valid_key(&key.value) {
@@ -778,7 +942,10 @@ impl Resolver<'_> {
     }
 
     fn bake_list(&mut self, list: Option<&Vec<Text>>) -> Vec<BakeString> {
-        list.into_iter().flatten().map(|text| self.bake(text)).collect()
+        list.into_iter()
+            .flatten()
+            .map(|text| self.bake(text))
+            .collect()
     }
 
     fn network(&mut self, text: Option<&Text>) -> Option<String> {
@@ -828,31 +995,56 @@ impl Resolver<'_> {
         let mut secrets: Vec<Secret> = Vec::new();
         for raw in list.into_iter().flatten() {
             if !is_mount_id(&raw.id.value) {
-                self.error("bakeplan::bad-name", raw.id.span, format!("`{}` is not a valid secret id", raw.id.value), "letters, digits, `.`, `_` and `-` only");
+                self.error(
+                    "bakeplan::bad-name",
+                    raw.id.span,
+                    format!("`{}` is not a valid secret id", raw.id.value),
+                    "letters, digits, `.`, `_` and `-` only",
+                );
                 continue;
             }
             if secrets.iter().any(|secret| secret.id == raw.id.value) {
-                self.error("bakeplan::duplicate", raw.id.span, format!("secret `{}` is declared twice", raw.id.value), "declared again");
+                self.error(
+                    "bakeplan::duplicate",
+                    raw.id.span,
+                    format!("secret `{}` is declared twice", raw.id.value),
+                    "declared again",
+                );
                 continue;
             }
             let source = match &raw.source {
                 RawSecretSource::Env(text) => {
                     if !is_identifier(&text.value) {
-                        self.error("bakeplan::bad-value", text.span, format!("`{}` is not an environment variable name", text.value), "expected [A-Za-z_][A-Za-z0-9_]*");
+                        self.error(
+                            "bakeplan::bad-value",
+                            text.span,
+                            format!("`{}` is not an environment variable name", text.value),
+                            "expected [A-Za-z_][A-Za-z0-9_]*",
+                        );
                         continue;
                     }
                     SecretSource::Env(text.value.clone())
                 }
                 RawSecretSource::Src(text) => {
-                    let Some(path) = self.path(text, "secret src") else { continue };
+                    let Some(path) = self.path(text, "secret src") else {
+                        continue;
+                    };
                     if path.contains(',') || path.contains('"') {
-                        self.error("bakeplan::bad-value", text.span, "a secret src path cannot hold `,` or `\"`".to_owned(), "unsupported character");
+                        self.error(
+                            "bakeplan::bad-value",
+                            text.span,
+                            "a secret src path cannot hold `,` or `\"`".to_owned(),
+                            "unsupported character",
+                        );
                         continue;
                     }
                     SecretSource::Src(path)
                 }
             };
-            secrets.push(Secret { id: raw.id.value.clone(), source });
+            secrets.push(Secret {
+                id: raw.id.value.clone(),
+                source,
+            });
         }
         secrets
     }
@@ -862,60 +1054,124 @@ impl Resolver<'_> {
         for group in &raw.groups {
             let name = &group.name;
             if !is_valid_name(&name.value) {
-                self.error("bakeplan::bad-name", name.span, format!("`{}` is not a valid group name", name.value), "expected [a-z0-9][a-z0-9_-]*");
+                self.error(
+                    "bakeplan::bad-name",
+                    name.span,
+                    format!("`{}` is not a valid group name", name.value),
+                    "expected [a-z0-9][a-z0-9_-]*",
+                );
             }
             if self.service_names.contains(&name.value) {
-                self.error("bakeplan::conflict", name.span, format!("group `{}` has the name of a service", name.value), "also a service")
-                    .help = Some("bake targets and groups share one namespace: rename the group".to_owned());
+                self.error(
+                    "bakeplan::conflict",
+                    name.span,
+                    format!("group `{}` has the name of a service", name.value),
+                    "also a service",
+                )
+                .help = Some(
+                    "bake targets and groups share one namespace: rename the group".to_owned(),
+                );
             }
             if let Some(first) = names.insert(&name.value, name.span) {
-                self.error("bakeplan::duplicate", name.span, format!("group `{}` is defined twice", name.value), "second definition")
-                    .labels
-                    .push(miette::LabeledSpan::new_with_span(Some("first definition".into()), first));
+                self.error(
+                    "bakeplan::duplicate",
+                    name.span,
+                    format!("group `{}` is defined twice", name.value),
+                    "second definition",
+                )
+                .labels
+                .push(miette::LabeledSpan::new_with_span(
+                    Some("first definition".into()),
+                    first,
+                ));
             }
         }
-        let members_of: BTreeMap<&str, &Vec<Text>> = raw.groups.iter().map(|g| (g.name.value.as_str(), &g.members)).collect();
+        let members_of: BTreeMap<&str, &Vec<Text>> = raw
+            .groups
+            .iter()
+            .map(|g| (g.name.value.as_str(), &g.members))
+            .collect();
         let mut groups = Vec::new();
         for group in &raw.groups {
             let mut members = Vec::new();
             for member in &group.members {
                 if members.contains(&member.value) {
-                    self.error("bakeplan::duplicate", member.span, format!("`{}` is listed twice in group `{}`", member.value, group.name.value), "listed again");
-                } else if member.value == group.name.value || group_reaches(&members_of, &member.value, &group.name.value, &mut BTreeSet::new()) {
+                    self.error(
+                        "bakeplan::duplicate",
+                        member.span,
+                        format!(
+                            "`{}` is listed twice in group `{}`",
+                            member.value, group.name.value
+                        ),
+                        "listed again",
+                    );
+                } else if member.value == group.name.value
+                    || group_reaches(
+                        &members_of,
+                        &member.value,
+                        &group.name.value,
+                        &mut BTreeSet::new(),
+                    )
+                {
                     self.error(
                         "bakeplan::cycle",
                         member.span,
-                        format!("group `{}` contains itself through `{}`", group.name.value, member.value),
+                        format!(
+                            "group `{}` contains itself through `{}`",
+                            group.name.value, member.value
+                        ),
                         "nested groups form a cycle",
                     );
-                } else if self.service_names.contains(&member.value) || names.contains_key(member.value.as_str()) {
+                } else if self.service_names.contains(&member.value)
+                    || names.contains_key(member.value.as_str())
+                {
                     members.push(member.value.clone());
                 } else {
                     let help = did_you_mean(
                         &member.value,
-                        self.service_names.iter().map(String::as_str).chain(names.keys().copied()),
+                        self.service_names
+                            .iter()
+                            .map(String::as_str)
+                            .chain(names.keys().copied()),
                     );
                     self.error(
                         "bakeplan::unknown-member",
                         member.span,
-                        format!("group `{}` names `{}`, which is neither a service nor a group", group.name.value, member.value),
+                        format!(
+                            "group `{}` names `{}`, which is neither a service nor a group",
+                            group.name.value, member.value
+                        ),
                         "unknown service or group",
                     )
                     .help = help;
                 }
             }
-            groups.push(Group { name: group.name.value.clone(), members });
+            groups.push(Group {
+                name: group.name.value.clone(),
+                members,
+            });
         }
         groups
     }
 
-    fn profile(&mut self, raw: &crate::raw_plan::RawProfile, top_cache: Option<&RegistryCache>) -> Option<Profile> {
+    fn profile(
+        &mut self,
+        raw: &crate::raw_plan::RawProfile,
+        top_cache: Option<&RegistryCache>,
+    ) -> Option<Profile> {
         if !is_valid_name(&raw.name.value) {
-            self.error("bakeplan::bad-name", raw.name.span, format!("`{}` is not a valid profile name", raw.name.value), "expected [a-z0-9][a-z0-9_-]*");
+            self.error(
+                "bakeplan::bad-name",
+                raw.name.span,
+                format!("`{}` is not a valid profile name", raw.name.value),
+                "expected [a-z0-9][a-z0-9_-]*",
+            );
         }
         let mut ok = true;
         for (child, span) in &raw.body.children {
-            if !PROFILE_CHILDREN.contains(&child.as_str()) && crate::lowerer::SERVICE_CHILDREN.contains(&child.as_str()) {
+            if !PROFILE_CHILDREN.contains(&child.as_str())
+                && crate::lowerer::SERVICE_CHILDREN.contains(&child.as_str())
+            {
                 self.error(
                     "bakeplan::not-in-profile",
                     *span,
@@ -932,15 +1188,38 @@ impl Resolver<'_> {
         let body = &raw.body;
         let profile = Profile {
             name: raw.name.value.clone(),
-            platforms: body.platforms.as_ref().map(|list| self.platforms(Some(list))),
+            platforms: body
+                .platforms
+                .as_ref()
+                .map(|list| self.platforms(Some(list))),
             tags: body.tags.as_ref().map(|list| self.bake_list(Some(list))),
-            args: body.args.as_ref().map(|map| self.bake_map(Some(map), "build argument", is_identifier)),
-            labels: body.labels.as_ref().map(|map| self.bake_map(Some(map), "label", is_label_key)),
-            registry_cache: body.registry_cache.as_ref().map(|cache| self.registry_cache(cache, top_cache)),
-            cache_from: body.cache_from.as_ref().map(|list| self.bake_list(Some(list))),
-            cache_to: body.cache_to.as_ref().map(|list| self.bake_list(Some(list))),
+            args: body
+                .args
+                .as_ref()
+                .map(|map| self.bake_map(Some(map), "build argument", is_identifier)),
+            labels: body
+                .labels
+                .as_ref()
+                .map(|map| self.bake_map(Some(map), "label", is_label_key)),
+            registry_cache: body.registry_cache.as_ref().map(|cache| {
+                match self.registry_cache(cache, top_cache) {
+                    Some(cache) => CacheOverride::On(cache),
+                    None => CacheOverride::Off,
+                }
+            }),
+            cache_from: body
+                .cache_from
+                .as_ref()
+                .map(|list| self.bake_list(Some(list))),
+            cache_to: body
+                .cache_to
+                .as_ref()
+                .map(|list| self.bake_list(Some(list))),
             target: body.target.as_ref().map(|text| self.bake(text)),
-            network: body.network.as_ref().and_then(|text| self.network(Some(text))),
+            network: body
+                .network
+                .as_ref()
+                .and_then(|text| self.network(Some(text))),
             secrets: body.secrets.as_ref().map(|list| self.secrets(Some(list))),
             push: raw.push.as_ref().is_some_and(|flag| flag.value),
             load: raw.load.as_ref().is_some_and(|flag| flag.value),
@@ -952,26 +1231,42 @@ impl Resolver<'_> {
 }
 
 fn is_mount_id(text: &str) -> bool {
-    !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
 fn is_label_key(text: &str) -> bool {
-    text.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/'))
+    text.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/'))
 }
 
 fn is_context_name(text: &str) -> bool {
-    text.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-' | '/' | ':'))
+    text.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && text.chars().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-' | '/' | ':')
+        })
 }
 
-fn group_reaches(members_of: &BTreeMap<&str, &Vec<Text>>, from: &str, target: &str, visited: &mut BTreeSet<String>) -> bool {
+fn group_reaches(
+    members_of: &BTreeMap<&str, &Vec<Text>>,
+    from: &str,
+    target: &str,
+    visited: &mut BTreeSet<String>,
+) -> bool {
     if !visited.insert(from.to_owned()) {
         return false;
     }
     members_of.get(from).is_some_and(|members| {
-        members
-            .iter()
-            .any(|member| member.value == target || group_reaches(members_of, &member.value, target, visited))
+        members.iter().any(|member| {
+            member.value == target || group_reaches(members_of, &member.value, target, visited)
+        })
     })
 }

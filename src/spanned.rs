@@ -13,9 +13,3 @@ impl<T> Spanned<T> {
         Self { value, span }
     }
 }
-
-impl Spanned<String> {
-    pub fn as_str(&self) -> &str {
-        &self.value
-    }
-}

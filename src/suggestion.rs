@@ -12,13 +12,22 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 }
 
 /// `help` text naming the close name, if any.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     closest(name, candidates).map(|candidate| format!("did you mean `{candidate}`?"))
 }
 
 /// Levenshtein distance, treating `-` and `_` as equal (a common slip in names).
 fn distance(a: &str, b: &str) -> usize {
-    let normalize = |c: char| if c == '_' { '-' } else { c.to_ascii_lowercase() };
+    let normalize = |c: char| {
+        if c == '_' {
+            '-'
+        } else {
+            c.to_ascii_lowercase()
+        }
+    };
     let a: Vec<char> = a.chars().map(normalize).collect();
     let b: Vec<char> = b.chars().map(normalize).collect();
     let mut previous: Vec<usize> = (0..=b.len()).collect();
@@ -40,8 +49,14 @@ mod tests {
 
     #[test]
     fn finds_close_names() {
-        assert_eq!(closest("depend-on", ["depends-on", "context"]), Some("depends-on"));
-        assert_eq!(closest("platform", ["platforms", "port"]), Some("platforms"));
+        assert_eq!(
+            closest("depend-on", ["depends-on", "context"]),
+            Some("depends-on")
+        );
+        assert_eq!(
+            closest("platform", ["platforms", "port"]),
+            Some("platforms")
+        );
         assert_eq!(closest("cache_mount", ["cache-mount"]), Some("cache-mount"));
         assert_eq!(closest("zzz", ["depends-on", "context"]), None);
     }

@@ -45,7 +45,12 @@ impl TemplateContext {
         let cache_mount_flags = service
             .cache_mounts
             .iter()
-            .map(|mount| format!("--mount=type=cache,id={},target={},sharing={}", mount.id, mount.target, mount.sharing))
+            .map(|mount| {
+                format!(
+                    "--mount=type=cache,id={},target={},sharing={}",
+                    mount.id, mount.target, mount.sharing
+                )
+            })
             .collect::<Vec<_>>()
             .join(" ");
         let secret_flags = service
@@ -66,15 +71,29 @@ impl TemplateContext {
                     Base::Image(image) | Base::Service(image) => image.clone(),
                 }),
                 depends_on: service.depends_on.clone(),
-                tags: service.tags.iter().map(crate::bake_string::BakeString::display).collect(),
+                tags: service
+                    .tags
+                    .iter()
+                    .map(crate::bake_string::BakeString::display)
+                    .collect(),
                 platforms: service.platforms.clone(),
                 ports: service.ports.clone(),
                 cmd: service.cmd.clone(),
-                args: service.args.iter().map(|(key, value)| (key.clone(), value.display())).collect(),
+                args: service
+                    .args
+                    .iter()
+                    .map(|(key, value)| (key.clone(), value.display()))
+                    .collect(),
                 env: service.env.clone(),
                 cache_mounts: service.cache_mounts.clone(),
                 cache_mount_flags,
-                secrets: service.secrets.iter().map(|secret| SecretContext { id: secret.id.clone() }).collect(),
+                secrets: service
+                    .secrets
+                    .iter()
+                    .map(|secret| SecretContext {
+                        id: secret.id.clone(),
+                    })
+                    .collect(),
                 secret_flags,
             },
             params,

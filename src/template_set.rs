@@ -17,8 +17,14 @@ use crate::suggestion::did_you_mean;
 pub const TEMPLATE_SUFFIX: &str = ".Dockerfile.j2";
 
 const BUILTINS: &[(&str, &str)] = &[
-    ("python-pdm", include_str!("../templates/python-pdm.Dockerfile.j2")),
-    ("python-pip", include_str!("../templates/python-pip.Dockerfile.j2")),
+    (
+        "python-pdm",
+        include_str!("../templates/python-pdm.Dockerfile.j2"),
+    ),
+    (
+        "python-pip",
+        include_str!("../templates/python-pip.Dockerfile.j2"),
+    ),
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,7 +75,7 @@ impl TemplateSet {
         let mut set = Self::default();
         let mut errors = PlanErrors::default();
         for (name, text) in BUILTINS {
-            match TemplateDef::parse(name, TemplateOrigin::BuiltIn, Arc::new((*text).to_owned())) {
+            match TemplateDef::parse(name, TemplateOrigin::BuiltIn, &Arc::new((*text).to_owned())) {
                 Ok(def) => {
                     set.templates.insert((*name).to_owned(), def);
                 }
@@ -85,7 +91,13 @@ impl TemplateSet {
         errors.into_result(set)
     }
 
-    fn load_dir(&mut self, source: &PlanSource, dir: &Text, relative: &str, errors: &mut PlanErrors) {
+    fn load_dir(
+        &mut self,
+        source: &PlanSource,
+        dir: &Text,
+        relative: &str,
+        errors: &mut PlanErrors,
+    ) {
         let on_disk = source.dir.join(relative);
         let entries = match std::fs::read_dir(&on_disk) {
             Ok(entries) => entries,
@@ -113,13 +125,17 @@ impl TemplateSet {
             let name = file.trim_end_matches(TEMPLATE_SUFFIX).to_owned();
             let path = crate::plan_path::join(relative, &file);
             match std::fs::read_to_string(on_disk.join(&file)) {
-                Ok(text) => match TemplateDef::parse(&name, TemplateOrigin::Plan(path), Arc::new(text)) {
-                    Ok(def) => {
-                        self.templates.insert(name, def);
+                Ok(text) => {
+                    match TemplateDef::parse(&name, TemplateOrigin::Plan(path), &Arc::new(text)) {
+                        Ok(def) => {
+                            self.templates.insert(name, def);
+                        }
+                        Err(error) => errors.push(error),
                     }
-                    Err(error) => errors.push(error),
-                },
-                Err(error) => errors.push(PlanError::io(format!("cannot read template {path}: {error}"))),
+                }
+                Err(error) => errors.push(PlanError::io(format!(
+                    "cannot read template {path}: {error}"
+                ))),
             }
         }
     }
@@ -135,12 +151,18 @@ impl TemplateSet {
                 "unknown template",
             )
             .with_help(
-                did_you_mean(&name.value, self.templates.keys().map(String::as_str)).or_else(|| {
-                    Some(format!(
-                        "the templates are: {}",
-                        self.templates.keys().cloned().collect::<Vec<_>>().join(", ")
-                    ))
-                }),
+                did_you_mean(&name.value, self.templates.keys().map(String::as_str)).or_else(
+                    || {
+                        Some(format!(
+                            "the templates are: {}",
+                            self.templates
+                                .keys()
+                                .cloned()
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ))
+                    },
+                ),
             )
         })
     }
@@ -148,11 +170,11 @@ impl TemplateSet {
 
 impl TemplateDef {
     /// Reads the `{# ... #}` KDL header: `description "..."` and `param "NAME" default=".." description=".."`.
-    fn parse(name: &str, origin: TemplateOrigin, source: Arc<String>) -> Result<Self, PlanError> {
+    fn parse(name: &str, origin: TemplateOrigin, source: &Arc<String>) -> Result<Self, PlanError> {
         let mut def = Self {
             name: name.to_owned(),
             origin,
-            source: Arc::clone(&source),
+            source: Arc::clone(source),
             description: String::new(),
             params: Vec::new(),
         };
@@ -160,7 +182,13 @@ impl TemplateDef {
         let rest = &source[leading..];
         let named = def.named_source();
         let header_error = |span: SourceSpan, message: String, label: &str| {
-            PlanError::in_named(named.clone(), "bakeplan::template-header", span, message, label)
+            PlanError::in_named(
+                named.clone(),
+                "bakeplan::template-header",
+                span,
+                message,
+                label,
+            )
         };
         let Some(body) = rest.strip_prefix("{#") else {
             return Err(header_error(
@@ -180,41 +208,62 @@ impl TemplateDef {
         let header_start = leading + 2;
         let header = &body[..end];
         let document = KdlDocument::parse(header).map_err(|error| {
-            let span = error
-                .diagnostics
-                .first()
-                .map_or(SourceSpan::new(header_start.into(), 0), |diagnostic| {
-                    SourceSpan::new((header_start + diagnostic.span.offset()).into(), diagnostic.span.len())
-                });
-            header_error(span, format!("the header of template `{name}` is not valid KDL"), "here")
+            let span = error.diagnostics.first().map_or(
+                SourceSpan::new(header_start.into(), 0),
+                |diagnostic| {
+                    SourceSpan::new(
+                        (header_start + diagnostic.span.offset()).into(),
+                        diagnostic.span.len(),
+                    )
+                },
+            );
+            header_error(
+                span,
+                format!("the header of template `{name}` is not valid KDL"),
+                "here",
+            )
         })?;
-        let shift = |span: SourceSpan| SourceSpan::new((header_start + span.offset()).into(), span.len());
+        let shift =
+            |span: SourceSpan| SourceSpan::new((header_start + span.offset()).into(), span.len());
         for node in document.nodes() {
-            let string_arg = || node.entries().iter().find(|e| e.name().is_none()).and_then(|e| e.value().as_string());
+            let string_arg = || {
+                node.entries()
+                    .iter()
+                    .find(|e| e.name().is_none())
+                    .and_then(|e| e.value().as_string())
+            };
             let prop = |key: &str| {
                 node.entries()
                     .iter()
                     .find(|e| e.name().is_some_and(|n| n.value() == key))
-                    .map(|e| e.value())
+                    .map(kdl::KdlEntry::value)
             };
             match node.name().value() {
-                "description" => def.description = string_arg().unwrap_or_default().to_owned(),
+                "description" => string_arg()
+                    .unwrap_or_default()
+                    .clone_into(&mut def.description),
                 "param" => {
                     let Some(param) = string_arg() else {
-                        return Err(header_error(shift(node.span()), "`param` needs a name".to_owned(), "here"));
+                        return Err(header_error(
+                            shift(node.span()),
+                            "`param` needs a name".to_owned(),
+                            "here",
+                        ));
                     };
                     for entry in node.entries() {
-                        if let Some(key) = entry.name() {
-                            if !matches!(key.value(), "default" | "description") {
-                                return Err(header_error(
-                                    shift(key.span()),
-                                    format!("unknown property `{}` on `param`", key.value()),
-                                    "expected default or description",
-                                ));
-                            }
+                        if let Some(key) = entry.name()
+                            && !matches!(key.value(), "default" | "description")
+                        {
+                            return Err(header_error(
+                                shift(key.span()),
+                                format!("unknown property `{}` on `param`", key.value()),
+                                "expected default or description",
+                            ));
                         }
                     }
-                    let text = |value: Option<&KdlValue>| value.and_then(KdlValue::as_string).map(str::to_owned);
+                    let text = |value: Option<&KdlValue>| {
+                        value.and_then(KdlValue::as_string).map(str::to_owned)
+                    };
                     def.params.push(TemplateParam {
                         name: param.to_owned(),
                         description: text(prop("description")),

@@ -11,9 +11,14 @@ fn every_bad_plan_is_refused_with_a_pointed_error_and_nothing_written() {
     let expected = std::fs::read_to_string(bad.join("expected.txt")).expect("expected.txt");
     let mut cases = 0;
     let mut failures = Vec::new();
-    for line in expected.lines().filter(|line| !line.starts_with('#') && !line.trim().is_empty()) {
+    for line in expected
+        .lines()
+        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+    {
         let mut fields = line.split_whitespace();
-        let (Some(name), Some(location), Some(code)) = (fields.next(), fields.next(), fields.next()) else {
+        let (Some(name), Some(location), Some(code)) =
+            (fields.next(), fields.next(), fields.next())
+        else {
             panic!("malformed line in expected.txt: {line}");
         };
         cases += 1;
@@ -25,23 +30,48 @@ fn every_bad_plan_is_refused_with_a_pointed_error_and_nothing_written() {
         let run = test.run();
         let after = test.files();
         if run.status != 2 {
-            failures.push(format!("{name}: exit {} (expected 2)\n{}{}", run.status, run.stdout, run.stderr));
+            failures.push(format!(
+                "{name}: exit {} (expected 2)\n{}{}",
+                run.status, run.stdout, run.stderr
+            ));
         }
         if !run.stderr.contains(&format!("bakeplan.kdl:{location}")) {
-            failures.push(format!("{name}: the message does not point at bakeplan.kdl:{location}\n{}", run.stderr));
+            failures.push(format!(
+                "{name}: the message does not point at bakeplan.kdl:{location}\n{}",
+                run.stderr
+            ));
         }
         if !run.stderr.contains(code) {
-            failures.push(format!("{name}: the message lacks the code {code}\n{}", run.stderr));
+            failures.push(format!(
+                "{name}: the message lacks the code {code}\n{}",
+                run.stderr
+            ));
         }
         if before != after {
-            failures.push(format!("{name}: files changed although the plan was refused"));
+            failures.push(format!(
+                "{name}: files changed although the plan was refused"
+            ));
         }
         insta::assert_snapshot!(format!("bad-{name}"), run.stderr);
     }
     assert!(cases >= 30, "the corpus has only {cases} plans");
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     // Every plan of the folder is listed.
-    let listed = expected.lines().filter(|line| !line.starts_with('#')).count();
-    let files = std::fs::read_dir(&bad).expect("read tests/bad").filter_map(Result::ok).filter(|entry| Path::new(&entry.file_name()).extension().is_some_and(|ext| ext == "kdl")).count();
-    assert_eq!(listed, files, "tests/bad/expected.txt must list every .kdl file of tests/bad");
+    let listed = expected
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .count();
+    let files = std::fs::read_dir(&bad)
+        .expect("read tests/bad")
+        .filter_map(Result::ok)
+        .filter(|entry| {
+            Path::new(&entry.file_name())
+                .extension()
+                .is_some_and(|ext| ext == "kdl")
+        })
+        .count();
+    assert_eq!(
+        listed, files,
+        "tests/bad/expected.txt must list every .kdl file of tests/bad"
+    );
 }

@@ -2,6 +2,7 @@
 //! the JSON bake files read the same under `docker buildx bake --print`, for the main file and
 //! each profile overlay, and equal the reviewed resolved JSON (an insta snapshot).
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -53,7 +54,7 @@ fn with_bake_extension(plan: &str, ext: &str) -> (String, String) {
     let mut text = lines.join("\n");
     text.push('\n');
     if !found {
-        text.push_str(&format!("emit bake=\"{bake_path}\"\n"));
+        let _ = writeln!(text, "emit bake=\"{bake_path}\"");
     }
     (text, bake_path)
 }
@@ -66,10 +67,16 @@ fn compile_as(folder: &Path, ext: &str) -> (Test, Vec<(String, String)>) {
     let (plan, bake_path) = with_bake_extension(&plan, ext);
     let (test, run) = test.plan(&plan).compile();
     run.assert_status(0);
-    let stem = bake_path.rsplit_once('.').map_or(bake_path.as_str(), |(stem, _)| stem).to_owned();
+    let stem = bake_path
+        .rsplit_once('.')
+        .map_or(bake_path.as_str(), |(stem, _)| stem)
+        .to_owned();
     let mut files = vec![("main".to_owned(), bake_path.clone())];
     for path in test.files().keys() {
-        if let Some(profile) = path.strip_prefix(&format!("{stem}.")).and_then(|rest| rest.strip_suffix(&format!(".{ext}"))) {
+        if let Some(profile) = path
+            .strip_prefix(&format!("{stem}."))
+            .and_then(|rest| rest.strip_suffix(&format!(".{ext}")))
+        {
             files.push((profile.to_owned(), path.clone()));
         }
     }
@@ -98,16 +105,29 @@ fn buildx_reads_the_hcl_and_json_bake_files_alike_and_as_reviewed() {
         let (hcl_test, hcl_files) = compile_as(&folder, "hcl");
         let (json_test, json_files) = compile_as(&folder, "json");
         assert_eq!(
-            hcl_files.iter().map(|(profile, _)| profile).collect::<Vec<_>>(),
-            json_files.iter().map(|(profile, _)| profile).collect::<Vec<_>>(),
+            hcl_files
+                .iter()
+                .map(|(profile, _)| profile)
+                .collect::<Vec<_>>(),
+            json_files
+                .iter()
+                .map(|(profile, _)| profile)
+                .collect::<Vec<_>>(),
             "{name}: the same overlays in both formats"
         );
         let hcl = print_all(&hcl_test, &hcl_files);
         let json = print_all(&json_test, &json_files);
-        assert_eq!(hcl, json, "{name}: buildx reads the HCL and JSON bake files differently");
+        assert_eq!(
+            hcl, json,
+            "{name}: buildx reads the HCL and JSON bake files differently"
+        );
         let mut text = String::new();
         for (profile, value) in &hcl {
-            text.push_str(&format!("=== {profile}\n{}\n", serde_json::to_string_pretty(value).expect("json")));
+            let _ = writeln!(
+                text,
+                "=== {profile}\n{}",
+                serde_json::to_string_pretty(value).expect("json")
+            );
         }
         insta::assert_snapshot!(format!("print-{name}"), text);
     }
@@ -119,10 +139,21 @@ fn a_variable_is_overridden_from_the_environment() {
     let test = Test::from_folder(Path::new("plans/huleedu"));
     let (test, run) = test.compile();
     run.assert_status(0);
-    let printed = buildx::print(test.path(), &["docker-bake.hcl"], &["content_service"], &[("TAG", "abc123"), ("REGISTRY", "localhost:5000/hule")]);
+    let printed = buildx::print(
+        test.path(),
+        &["docker-bake.hcl"],
+        &["content_service"],
+        &[("TAG", "abc123"), ("REGISTRY", "localhost:5000/hule")],
+    );
     let target = &printed["target"]["content_service"];
-    assert_eq!(target["tags"], serde_json::json!(["localhost:5000/hule/content_service:abc123"]));
-    assert_eq!(target["cache-from"][0]["ref"], "localhost:5000/hule/cache:content_service");
+    assert_eq!(
+        target["tags"],
+        serde_json::json!(["localhost:5000/hule/content_service:abc123"])
+    );
+    assert_eq!(
+        target["cache-from"][0]["ref"],
+        "localhost:5000/hule/cache:content_service"
+    );
 }
 
 #[test]
@@ -136,9 +167,18 @@ fn generated_files_match_their_snapshots() {
 
 #[test]
 fn shipped_plans_are_in_sync_with_their_committed_output() {
-    for (name, folder) in cases().into_iter().filter(|(_, folder)| folder.starts_with("plans")) {
+    for (name, folder) in cases()
+        .into_iter()
+        .filter(|(_, folder)| folder.starts_with("plans"))
+    {
         let test = Test::from_folder(&folder).args(&["compile", "--check"]);
         let run = test.run();
-        assert_eq!(run.status, 0, "{name}: committed output is stale; run `bakeplan compile {}/bakeplan.kdl`\n{}", folder.display(), run.stdout);
+        assert_eq!(
+            run.status,
+            0,
+            "{name}: committed output is stale; run `bakeplan compile {}/bakeplan.kdl`\n{}",
+            folder.display(),
+            run.stdout
+        );
     }
 }

@@ -45,7 +45,11 @@ service "svc" {{
 /// --print writes args and labels back re-escaped (buildx `Target.MarshalJSON`); undo that to
 /// get the value the build sees.
 fn unescape_print(value: &Value) -> String {
-    value.as_str().expect("string").replace("$${", "${").replace("%%{", "%{")
+    value
+        .as_str()
+        .expect("string")
+        .replace("$${", "${")
+        .replace("%%{", "%{")
 }
 
 fn check(bake: &str) {
@@ -54,14 +58,46 @@ fn check(bake: &str) {
     let printed = buildx::print(test.path(), &[bake], &["svc"], &[]);
     let target = &printed["target"]["svc"];
     assert_eq!(target["description"], json!(NASTY), "{bake}: description");
-    assert_eq!(target["tags"], json!([NASTY, format!("reg/x:{NASTY}")]), "{bake}: tags");
-    assert_eq!(unescape_print(&target["args"]["NASTY"]), NASTY, "{bake}: args");
-    assert_eq!(unescape_print(&target["args"]["LIVE"]), "p-${PLAIN}", "{bake}: live and literal");
-    assert_eq!(unescape_print(&target["labels"]["org.example.nasty"]), NASTY, "{bake}: labels");
-    assert_eq!(target["contexts"]["remote"], json!("docker-image://alpine:3.20@sha256:p"), "{bake}: contexts");
-    assert_eq!(target["cache-from"][0]["ref"], json!("reg/c:svc-p-%{x}"), "{bake}: registry cache ref");
-    assert_eq!(target["cache-from"][1]["src"], json!("/tmp/%{x}/${y}"), "{bake}: raw cache-from");
-    assert_eq!(target["cache-to"][1]["dest"], json!("/tmp/p"), "{bake}: raw cache-to");
+    assert_eq!(
+        target["tags"],
+        json!([NASTY, format!("reg/x:{NASTY}")]),
+        "{bake}: tags"
+    );
+    assert_eq!(
+        unescape_print(&target["args"]["NASTY"]),
+        NASTY,
+        "{bake}: args"
+    );
+    assert_eq!(
+        unescape_print(&target["args"]["LIVE"]),
+        "p-${PLAIN}",
+        "{bake}: live and literal"
+    );
+    assert_eq!(
+        unescape_print(&target["labels"]["org.example.nasty"]),
+        NASTY,
+        "{bake}: labels"
+    );
+    assert_eq!(
+        target["contexts"]["remote"],
+        json!("docker-image://alpine:3.20@sha256:p"),
+        "{bake}: contexts"
+    );
+    assert_eq!(
+        target["cache-from"][0]["ref"],
+        json!("reg/c:svc-p-%{x}"),
+        "{bake}: registry cache ref"
+    );
+    assert_eq!(
+        target["cache-from"][1]["src"],
+        json!("/tmp/%{x}/${y}"),
+        "{bake}: raw cache-from"
+    );
+    assert_eq!(
+        target["cache-to"][1]["dest"],
+        json!("/tmp/p"),
+        "{bake}: raw cache-to"
+    );
     assert_eq!(target["target"], json!("stage-p"), "{bake}: target");
 }
 
@@ -83,8 +119,16 @@ fn variable_defaults_are_literal_and_overridable() {
     let (test, run) = Test::new().plan(&plan("docker-bake.hcl")).compile();
     run.assert_status(0);
     let printed = buildx::print(test.path(), &["docker-bake.hcl"], &["svc"], &[]);
-    assert_eq!(printed["target"]["svc"]["tags"][1], json!(format!("reg/x:{NASTY}")));
-    let printed = buildx::print(test.path(), &["docker-bake.hcl"], &["svc"], &[("TAG", "v1")]);
+    assert_eq!(
+        printed["target"]["svc"]["tags"][1],
+        json!(format!("reg/x:{NASTY}"))
+    );
+    let printed = buildx::print(
+        test.path(),
+        &["docker-bake.hcl"],
+        &["svc"],
+        &[("TAG", "v1")],
+    );
     assert_eq!(printed["target"]["svc"]["tags"][1], json!("reg/x:v1"));
 }
 
@@ -105,9 +149,18 @@ fn dockerfile_values_are_escaped_for_their_line() {
         .compile();
     run.assert_status(0);
     let dockerfile = test.read("Dockerfile");
-    assert!(dockerfile.contains("\nENV QUOTED=\"say \\\"hi\\\" \\\\ \\$HOME ü\"\n"), "{dockerfile}");
-    assert!(dockerfile.contains("\nCMD [\"python\", \"-c\", \"print(\\\"a\\\\nb\\\")\", \"ü\"]\n"), "{dockerfile}");
-    let cmd_line = dockerfile.lines().find(|line| line.starts_with("CMD ")).expect("a CMD line");
+    assert!(
+        dockerfile.contains("\nENV QUOTED=\"say \\\"hi\\\" \\\\ \\$HOME ü\"\n"),
+        "{dockerfile}"
+    );
+    assert!(
+        dockerfile.contains("\nCMD [\"python\", \"-c\", \"print(\\\"a\\\\nb\\\")\", \"ü\"]\n"),
+        "{dockerfile}"
+    );
+    let cmd_line = dockerfile
+        .lines()
+        .find(|line| line.starts_with("CMD "))
+        .expect("a CMD line");
     let cmd: Vec<String> = serde_json::from_str(&cmd_line[4..]).expect("CMD is exact JSON");
     assert_eq!(cmd, ["python", "-c", "print(\"a\\nb\")", "ü"]);
 }
@@ -116,13 +169,28 @@ fn dockerfile_values_are_escaped_for_their_line() {
 fn no_plan_value_can_add_a_dockerfile_instruction() {
     for (child, label) in [
         (r#"env { A "x\nRUN evil" }"#, "env"),
-        (r#"template "python-pip" base-image="img\nRUN evil""#, "template parameter"),
-        (r#"template "python-pip" python="3.12\r\nRUN evil""#, "template parameter"),
+        (
+            r#"template "python-pip" base-image="img\nRUN evil""#,
+            "template parameter",
+        ),
+        (
+            r#"template "python-pip" python="3.12\r\nRUN evil""#,
+            "template parameter",
+        ),
     ] {
-        let template = if child.starts_with("template") { "" } else { "template \"python-pip\"" };
-        let test = Test::new().plan(&format!("service \"svc\" {{\n    {template}\n    {child}\n}}\n"));
+        let template = if child.starts_with("template") {
+            ""
+        } else {
+            "template \"python-pip\""
+        };
+        let test = Test::new().plan(&format!(
+            "service \"svc\" {{\n    {template}\n    {child}\n}}\n"
+        ));
         let (test, run) = test.compile();
         run.assert_status(2);
-        assert!(!test.path().join("Dockerfile").exists(), "{label}: nothing written");
+        assert!(
+            !test.path().join("Dockerfile").exists(),
+            "{label}: nothing written"
+        );
     }
 }
