@@ -1,5 +1,6 @@
 //! `bakeplan compile [--check]`.
 
+use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use crate::cli::CompileArgs;
@@ -69,19 +70,23 @@ pub fn run(args: &CompileArgs, reporter: &Reporter) -> ExitCode {
                 .iter()
                 .filter(|(_, status)| *status == FileStatus::Written)
                 .count();
+            // One write for the whole report: a large plan lists thousands of files.
+            let mut report = String::new();
             for (path, status) in &statuses {
                 let verb = match status {
                     FileStatus::Written => "wrote    ",
                     FileStatus::Unchanged => "unchanged",
                 };
-                println!("{verb} {}", source.display_path(path));
+                let _ = writeln!(report, "{verb} {}", source.display_path(path));
             }
-            println!(
+            let _ = writeln!(
+                report,
                 "compiled {} services from {}: {written} written, {} unchanged",
                 compilation.plan.services.len(),
                 source.path,
                 total - written
             );
+            print!("{report}");
             ExitCode::SUCCESS
         }
         Err(errors) => {

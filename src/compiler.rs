@@ -30,8 +30,11 @@ pub struct Compilation {
 }
 
 pub fn compile(source: &PlanSource) -> Result<Compilation, PlanErrors> {
+    let timings = StageTimings::from_env();
     let document = parse(source)?;
+    timings.lap("parse");
     let (raw, mut errors) = lower(source, &document);
+    drop(document);
     let templates =
         TemplateSet::load(source, raw.template_dir.as_ref()).map_err(|template_errors| {
             errors.extend(template_errors);
@@ -45,9 +48,13 @@ pub fn compile(source: &PlanSource) -> Result<Compilation, PlanErrors> {
             return Err(errors);
         }
     };
+    timings.lap("lower + templates + resolve");
     let graph = DependencyGraph::build(source, &plan)?;
+    timings.lap("graph");
     let outputs = emit(source, &plan, &templates)?;
+    timings.lap("emit");
     let warnings = warnings(source, &plan);
+    timings.lap("warnings");
     Ok(Compilation {
         plan,
         graph,
@@ -57,6 +64,28 @@ pub fn compile(source: &PlanSource) -> Result<Compilation, PlanErrors> {
     })
 }
 
+/// `BAKEPLAN_TIMINGS=1` prints each stage's time to stderr (for benchmarks).
+struct StageTimings {
+    start: Option<std::time::Instant>,
+}
+
+impl StageTimings {
+    fn from_env() -> Self {
+        Self {
+            start: std::env::var_os("BAKEPLAN_TIMINGS").map(|_| std::time::Instant::now()),
+        }
+    }
+
+    fn lap(&self, stage: &str) {
+        if let Some(start) = self.start {
+            eprintln!(
+                "timing: {stage} done at {:.1} ms",
+                start.elapsed().as_secs_f64() * 1000.0
+            );
+        }
+    }
+}
+
 /// The bake file, one overlay per profile and every templated Dockerfile, in memory.
 fn emit(
     source: &PlanSource,
@@ -64,70 +93,96 @@ fn emit(
     templates: &TemplateSet,
 ) -> Result<OutputSet, PlanErrors> {
     let marker = marker(&source.file_name);
+    let renderer = DockerfileRenderer::new(templates).map_err(PlanErrors::from)?;
+    // The bake files and the Dockerfiles are independent: render them side by side.
+    let (bake_files, dockerfiles) = std::thread::scope(|scope| {
+        let bake_files = scope.spawn(|| bake_files(plan, &marker));
+        let dockerfiles = render_dockerfiles(source, plan, &renderer, &marker);
+        (
+            bake_files.join().expect("the bake thread does not panic"),
+            dockerfiles,
+        )
+    });
     let mut outputs = OutputSet::default();
     let mut errors = PlanErrors::default();
-    let write_bake = |model: &BakeFile| match plan.bake_format {
-        BakeFormat::Hcl => to_hcl(model, &marker),
-        BakeFormat::Json => model.to_json(&marker),
-    };
-    let bake = BakeFile::from_plan(plan);
-    let add = |outputs: &mut OutputSet, errors: &mut PlanErrors, file: OutputFile| {
-        if let Err(error) = outputs.add(source, file) {
+    for file in bake_files.into_iter().map(Ok).chain(dockerfiles) {
+        if let Err(error) = file.and_then(|file| outputs.add(source, file)) {
             errors.push(error);
         }
-    };
-    add(
-        &mut outputs,
-        &mut errors,
-        OutputFile {
-            path: plan.bake_path.clone(),
-            contents: write_bake(&bake),
-            span: plan.bake_span,
-        },
-    );
-    for profile in &plan.profiles {
-        let overlay = BakeFile::overlay(plan, profile);
-        add(
-            &mut outputs,
-            &mut errors,
-            OutputFile {
-                path: overlay_path(&plan.bake_path, &profile.name),
-                contents: write_bake(&overlay),
-                span: plan.bake_span,
-            },
-        );
     }
-    let renderer = DockerfileRenderer::new(templates).map_err(PlanErrors::from)?;
     for service in &plan.services {
-        match &service.build {
-            Build::Template {
-                name, output, span, ..
-            } => match renderer.render(source, service, name, &marker) {
-                Ok(contents) => add(
-                    &mut outputs,
-                    &mut errors,
-                    OutputFile {
-                        path: output.clone(),
-                        contents,
-                        span: *span,
-                    },
-                ),
-                Err(error) => errors.push(error),
-            },
-            Build::Dockerfile { path } => {
-                if outputs.files.contains_key(path) {
-                    errors.push(PlanError::at(
-                        source,
-                        "bakeplan::output-conflict",
-                        service.span,
-                        format!("service `{}` uses {path} as its hand-written Dockerfile, but the plan also generates it", service.name),
-                        "this service",
-                    ));
-                }
+        if let Build::Dockerfile { path } = &service.build
+            && outputs.files.contains_key(path) {
+                errors.push(PlanError::at(
+                    source,
+                    "bakeplan::output-conflict",
+                    service.span,
+                    format!("service `{}` uses {path} as its hand-written Dockerfile, but the plan also generates it", service.name),
+                    "this service",
+                ));
             }
-        }
     }
     errors.into_result(outputs)
+}
+
+/// The main bake file and one overlay per profile.
+fn bake_files(plan: &Plan, marker: &str) -> Vec<OutputFile> {
+    let write = |model: &BakeFile| match plan.bake_format {
+        BakeFormat::Hcl => to_hcl(model, marker),
+        BakeFormat::Json => model.to_json(marker),
+    };
+    let mut files = vec![OutputFile {
+        path: plan.bake_path.clone(),
+        contents: write(&BakeFile::from_plan(plan)),
+        span: plan.bake_span,
+    }];
+    for profile in &plan.profiles {
+        files.push(OutputFile {
+            path: overlay_path(&plan.bake_path, &profile.name),
+            contents: write(&BakeFile::overlay(plan, profile)),
+            span: plan.bake_span,
+        });
+    }
+    files
+}
+
+/// Every templated service's Dockerfile, rendered on two threads for a large plan.
+fn render_dockerfiles(
+    source: &PlanSource,
+    plan: &Plan,
+    renderer: &DockerfileRenderer<'_>,
+    marker: &str,
+) -> Vec<Result<OutputFile, PlanError>> {
+    let render = |services: &[crate::plan::Service]| -> Vec<Result<OutputFile, PlanError>> {
+        services
+            .iter()
+            .filter_map(|service| match &service.build {
+                Build::Template {
+                    name, output, span, ..
+                } => Some(
+                    renderer
+                        .render(source, service, name, marker)
+                        .map(|contents| OutputFile {
+                            path: output.clone(),
+                            contents,
+                            span: *span,
+                        }),
+                ),
+                Build::Dockerfile { .. } => None,
+            })
+            .collect()
+    };
+    if plan.services.len() < 64 {
+        return render(&plan.services);
+    }
+    let (first, second) = plan.services.split_at(plan.services.len() / 2);
+    std::thread::scope(|scope| {
+        let first = scope.spawn(|| render(first));
+        let mut second = render(second);
+        let mut files = first.join().expect("the render thread does not panic");
+        files.append(&mut second);
+        files
+    })
 }
 
 /// `docker-bake.hcl` + `ci` → `docker-bake.ci.hcl`.

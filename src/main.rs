@@ -13,6 +13,7 @@ mod dockerfile_renderer;
 mod hcl_writer;
 mod lowerer;
 mod marker;
+mod node_splitter;
 mod output_set;
 mod parser;
 mod plan;
@@ -30,6 +31,10 @@ mod template_set;
 use std::process::ExitCode;
 
 use clap::Parser;
+
+/// mimalloc: the kdl parser allocates heavily, from several threads at once.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();

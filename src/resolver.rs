@@ -698,7 +698,7 @@ impl Resolver<'_> {
             for text in list {
                 match self.cache_mounts.get(&text.value) {
                     Some(mount) if seen.insert(text.value.clone()) => {
-                        cache_mounts.push(mount.clone())
+                        cache_mounts.push(mount.clone());
                     }
                     Some(_) => {
                         self.error(
