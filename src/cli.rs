@@ -7,11 +7,16 @@ const ABOUT: &str = "Compile a KDL build plan into a docker-bake file and templa
 
 const AFTER_HELP: &str = "\
 Examples:
-  bakeplan compile                     compile ./bakeplan.kdl
-  bakeplan compile plans/huleedu/bakeplan.kdl
-  bakeplan compile --check             exit 1 with a diff when generated files are stale
+  bakeplan compile                          compile ./bakeplan.kdl
+  bakeplan compile --check                  exit 1 with a diff when generated files are stale
+  bakeplan bake backend --profile ci        compile, then build the group `backend` with a profile
+  bakeplan graph --format mermaid           the dependency graph as a Mermaid chart
+  bakeplan affected --since origin/main     services a change touches, dependents included
+  bakeplan new billing --template python-pdm --depends-on common
+  bakeplan templates python-pdm             a template's parameters
 
-Exit status: 0 success; 1 `--check` found drift; 2 the plan or the command line is wrong.";
+Exit status: 0 success; 1 drift (`--check`), a failed build or lint warnings; 2 the plan or the
+command line is wrong.";
 
 #[derive(Debug, Parser)]
 #[command(name = "bakeplan", version, about = ABOUT, after_help = AFTER_HELP)]
@@ -42,6 +47,69 @@ Examples:
 
 Exit status: 0 written or in sync; 1 `--check` found drift; 2 the plan is wrong (nothing written).")]
     Compile(CompileArgs),
+
+    /// Compile, then build with `docker buildx bake`, streaming its progress
+    #[command(after_help = "\
+Examples:
+  bakeplan bake                        build every service in parallel, in dependency order
+  bakeplan bake content_service        one service (and what it depends on)
+  bakeplan bake --profile fresh        with the `fresh` profile's overlay (e.g. no cache, pull)
+  bakeplan bake --no-cache --progress plain
+  bakeplan bake --affected --since origin/main
+  bakeplan bake -- --set '*.args.X=1'  pass anything after `--` to buildx bake
+
+Exit status: 0 built; 1 the build failed (the failing services are named); 2 plan or usage error.")]
+    Bake(BakeArgs),
+
+    /// Show the dependency graph, build waves and critical path
+    #[command(after_help = "\
+Examples:
+  bakeplan graph                       text for a terminal
+  bakeplan graph --format dot | dot -Tsvg > graph.svg
+  bakeplan graph --format mermaid      paste into Markdown
+  bakeplan graph --format json         stable JSON for scripts (documented in the README)")]
+    Graph(GraphArgs),
+
+    /// List the services a change affects: matching `inputs`, plus everything depending on them
+    #[command(after_help = "\
+Examples:
+  bakeplan affected --since origin/main                  committed and uncommitted changes
+  git diff --name-only HEAD~1 | bakeplan affected --files -
+  bakeplan affected --since origin/main --format json    waves for a CI matrix
+  docker buildx bake $(bakeplan affected --since main --format bake)")]
+    Affected(AffectedArgs),
+
+    /// Add a service to the plan (comments and layout kept) and generate its Dockerfile
+    #[command(after_help = "\
+Examples:
+  bakeplan new billing --template python-pdm
+  bakeplan new billing --template python-pdm --context services/billing --depends-on common
+  bakeplan new worker --template python-pip --from base")]
+    New(NewArgs),
+
+    /// List built-in and plan templates, or show one template's parameters
+    #[command(after_help = "\
+Examples:
+  bakeplan templates                   every template with its description
+  bakeplan templates python-pdm        its parameters, defaults and what it does")]
+    Templates(TemplatesArgs),
+
+    /// Run `BuildKit`'s build checks on every Dockerfile of the plan
+    #[command(after_help = "\
+Examples:
+  bakeplan lint                        check every generated and hand-written Dockerfile
+  bakeplan lint --stand-in local/busybox:1
+
+Exit status: 0 no warning; 1 a check warned; 2 plan or usage error.")]
+    Lint(LintArgs),
+
+    /// Print a shell completion script
+    #[command(after_help = "\
+Examples:
+  bakeplan completions bash > /etc/bash_completion.d/bakeplan
+  bakeplan completions zsh > ~/.zfunc/_bakeplan
+  bakeplan completions fish > ~/.config/fish/completions/bakeplan.fish")]
+    Completions(CompletionsArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -53,4 +121,153 @@ pub struct CompileArgs {
     /// Write nothing; exit 1 and print a unified diff when a generated file is missing or differs
     #[arg(long)]
     pub check: bool,
+}
+
+#[derive(Debug, clap::Args)]
+#[allow(clippy::struct_excessive_bools, reason = "one bool per buildx flag")]
+pub struct BakeArgs {
+    /// Services or groups to build (default: the `default` group)
+    pub targets: Vec<String>,
+
+    /// The plan file
+    #[arg(short, long, default_value = "bakeplan.kdl")]
+    pub plan: Utf8PathBuf,
+
+    /// Apply a profile's overlay file
+    #[arg(long)]
+    pub profile: Vec<String>,
+
+    /// Do not use cache when building
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// Always pull referenced images
+    #[arg(long)]
+    pub pull: bool,
+
+    /// Push the images (`--set *.output=type=registry`)
+    #[arg(long)]
+    pub push: bool,
+
+    /// Load the images into docker (`--set *.output=type=docker`)
+    #[arg(long)]
+    pub load: bool,
+
+    /// buildx progress output: auto, plain, tty, quiet, rawjson
+    #[arg(long)]
+    pub progress: Option<String>,
+
+    /// Build only the services affected by changes since this git ref (needs --affected)
+    #[arg(long, requires = "affected")]
+    pub since: Option<String>,
+
+    /// Build the services affected by changes (with --since)
+    #[arg(long, requires = "since")]
+    pub affected: bool,
+
+    /// Arguments passed to `docker buildx bake` as they are
+    #[arg(last = true)]
+    pub buildx_args: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Text,
+    Dot,
+    Mermaid,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GraphArgs {
+    /// The plan file
+    #[arg(default_value = "bakeplan.kdl")]
+    pub plan: Utf8PathBuf,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
+    pub format: GraphFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AffectedFormat {
+    /// One service per line
+    Names,
+    /// `{"services": [...], "waves": [[...]]}` for a CI matrix
+    Json,
+    /// The target list for `docker buildx bake`
+    Bake,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(group = clap::ArgGroup::new("changes").required(true).args(["since", "files"]))]
+pub struct AffectedArgs {
+    /// The plan file
+    #[arg(default_value = "bakeplan.kdl")]
+    pub plan: Utf8PathBuf,
+
+    /// Changed files from git: committed since REF, plus uncommitted and untracked ones
+    #[arg(long, value_name = "REF")]
+    pub since: Option<String>,
+
+    /// Changed files listed one per line in FILE (`-`: standard input), relative to the plan folder
+    #[arg(long, value_name = "FILE")]
+    pub files: Option<Utf8PathBuf>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = AffectedFormat::Names)]
+    pub format: AffectedFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct NewArgs {
+    /// The new service's name
+    pub name: String,
+
+    /// The template to render its Dockerfile from
+    #[arg(long)]
+    pub template: String,
+
+    /// Its build context (default: services/NAME)
+    #[arg(long)]
+    pub context: Option<String>,
+
+    /// A service it depends on (repeatable)
+    #[arg(long)]
+    pub depends_on: Vec<String>,
+
+    /// A service (or image) it is built from
+    #[arg(long)]
+    pub from: Option<String>,
+
+    /// The plan file
+    #[arg(short, long, default_value = "bakeplan.kdl")]
+    pub plan: Utf8PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TemplatesArgs {
+    /// A template to describe in full
+    pub name: Option<String>,
+
+    /// The plan file (for its `template-dir`; built-ins are listed without one)
+    #[arg(short, long, default_value = "bakeplan.kdl")]
+    pub plan: Utf8PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LintArgs {
+    /// The plan file
+    #[arg(default_value = "bakeplan.kdl")]
+    pub plan: Utf8PathBuf,
+
+    /// Image standing in for every base image and `target:` context during the checks
+    #[arg(long, default_value = "local/busybox:1")]
+    pub stand_in: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell
+    pub shell: clap_complete::Shell,
 }

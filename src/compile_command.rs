@@ -4,38 +4,18 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use crate::cli::CompileArgs;
-use crate::compiler::compile;
 use crate::output_set::FileStatus;
-use crate::plan_source::PlanSource;
 use crate::reporter::Reporter;
-
-pub const EXIT_DRIFT: u8 = 1;
-pub const EXIT_PLAN_ERROR: u8 = 2;
+use crate::session::{EXIT_FAILURE, EXIT_PLAN_ERROR, Session};
 
 pub fn run(args: &CompileArgs, reporter: &Reporter) -> ExitCode {
-    let source = match PlanSource::read(&args.plan) {
-        Ok(source) => source,
-        Err(error) => {
-            eprint!("{}", reporter.render(&error.into()));
-            return ExitCode::from(EXIT_PLAN_ERROR);
-        }
+    let Session {
+        source,
+        compilation,
+    } = match Session::load(&args.plan, reporter) {
+        Ok(session) => session,
+        Err(code) => return code,
     };
-    let compilation = match compile(&source) {
-        Ok(compilation) => compilation,
-        Err(errors) => {
-            eprint!("{}", reporter.render(&errors));
-            let count = errors.0.len();
-            eprintln!(
-                "error: {count} {} in {}; nothing was written",
-                if count == 1 { "problem" } else { "problems" },
-                source.path
-            );
-            return ExitCode::from(EXIT_PLAN_ERROR);
-        }
-    };
-    for warning in &compilation.warnings {
-        reporter.warning(warning);
-    }
     let outputs = &compilation.outputs;
     let total = outputs.files.len();
     if args.check {
@@ -56,7 +36,7 @@ pub fn run(args: &CompileArgs, reporter: &Reporter) -> ExitCode {
                     drift.len(),
                     source.path
                 );
-                ExitCode::from(EXIT_DRIFT)
+                ExitCode::from(EXIT_FAILURE)
             }
             Err(errors) => {
                 eprint!("{}", reporter.render(&errors));

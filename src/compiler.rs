@@ -64,6 +64,14 @@ pub fn compile(source: &PlanSource) -> Result<Compilation, PlanErrors> {
     })
 }
 
+/// The plan's templates (built-ins and its `template-dir`), for commands that need no more.
+pub fn load_templates(source: &PlanSource) -> Result<TemplateSet, PlanErrors> {
+    let document = parse(source)?;
+    let (raw, errors) = lower(source, &document);
+    errors.into_result(())?;
+    TemplateSet::load(source, raw.template_dir.as_ref())
+}
+
 /// `BAKEPLAN_TIMINGS=1` prints each stage's time to stderr (for benchmarks).
 struct StageTimings {
     start: Option<std::time::Instant>,
@@ -112,15 +120,16 @@ fn emit(
     }
     for service in &plan.services {
         if let Build::Dockerfile { path } = &service.build
-            && outputs.files.contains_key(path) {
-                errors.push(PlanError::at(
+            && outputs.files.contains_key(path)
+        {
+            errors.push(PlanError::at(
                     source,
                     "bakeplan::output-conflict",
                     service.span,
                     format!("service `{}` uses {path} as its hand-written Dockerfile, but the plan also generates it", service.name),
                     "this service",
                 ));
-            }
+        }
     }
     errors.into_result(outputs)
 }

@@ -12,7 +12,6 @@ use crate::plan::{EdgeKind, Plan};
 use crate::plan_error::{PlanError, PlanErrors};
 use crate::plan_source::PlanSource;
 
-#[allow(dead_code, reason = "read by the graph and affected commands")]
 pub struct DependencyGraph {
     pub graph: DiGraph<String, EdgeKind>,
     pub index: BTreeMap<String, NodeIndex>,
@@ -113,29 +112,132 @@ impl DependencyGraph {
             .with_help("bake cannot order these services: remove one of these edges".to_owned())
     }
 
-    #[allow(dead_code, reason = "read by the graph and affected commands")]
+    /// Node indices with every dependency before its dependents.
+    fn order(&self) -> Vec<NodeIndex> {
+        petgraph::algo::toposort(&self.graph, None)
+            .expect("cycles were refused when the graph was built")
+    }
+
     /// Build waves: wave 0 has no dependencies; each later wave depends only on earlier ones.
-    pub fn waves(&self, plan: &Plan) -> Vec<Vec<String>> {
-        let mut wave_of: BTreeMap<&str, usize> = BTreeMap::new();
-        let order = petgraph::algo::toposort(&self.graph, None).unwrap_or_default();
-        for node in order {
-            let wave = self
+    /// Within a wave, services keep plan order.
+    pub fn waves(&self) -> Vec<Vec<String>> {
+        let mut wave = vec![0usize; self.graph.node_count()];
+        for node in self.order() {
+            for edge in self
                 .graph
                 .edges_directed(node, petgraph::Direction::Incoming)
-                .map(|edge| wave_of[self.graph[edge.source()].as_str()] + 1)
-                .max()
-                .unwrap_or(0);
-            wave_of.insert(self.graph[node].as_str(), wave);
+            {
+                wave[node.index()] = wave[node.index()].max(wave[edge.source().index()] + 1);
+            }
         }
         let mut waves: Vec<Vec<String>> = Vec::new();
-        for service in &plan.services {
-            let wave = wave_of[service.name.as_str()];
-            if waves.len() <= wave {
-                waves.resize(wave + 1, Vec::new());
+        for node in self.graph.node_indices() {
+            let w = wave[node.index()];
+            if waves.len() <= w {
+                waves.resize(w + 1, Vec::new());
             }
-            waves[wave].push(service.name.clone());
+            waves[w].push(self.graph[node].clone());
         }
         waves
+    }
+
+    /// The longest dependency chain (by services), dependencies first; on a tie, the chain
+    /// ending at the service earliest in the plan.
+    pub fn critical_path(&self) -> Vec<String> {
+        let count = self.graph.node_count();
+        let mut depth = vec![1usize; count];
+        let mut via: Vec<Option<NodeIndex>> = vec![None; count];
+        for node in self.order() {
+            for edge in self
+                .graph
+                .edges_directed(node, petgraph::Direction::Incoming)
+            {
+                let source = edge.source();
+                let candidate = depth[source.index()] + 1;
+                if candidate > depth[node.index()]
+                    || (candidate == depth[node.index()]
+                        && via[node.index()].is_some_and(|v| source < v))
+                {
+                    depth[node.index()] = candidate;
+                    via[node.index()] = Some(source);
+                }
+            }
+        }
+        let Some(end) = self
+            .graph
+            .node_indices()
+            .max_by_key(|node| (depth[node.index()], std::cmp::Reverse(*node)))
+        else {
+            return Vec::new();
+        };
+        let mut path = Vec::new();
+        let mut current = Some(end);
+        while let Some(node) = current {
+            path.push(self.graph[node].clone());
+            current = via[node.index()];
+        }
+        path.reverse();
+        path
+    }
+
+    /// For each service (in plan order): the distinct dependency paths starting at it (itself
+    /// included), and how many services it reaches (itself included). Paths beyond reach are
+    /// the diamonds bake walks again and again.
+    pub fn path_counts(&self) -> Vec<(u128, usize)> {
+        let count = self.graph.node_count();
+        let words = count.div_ceil(64);
+        let mut paths = vec![1u128; count];
+        let mut reach = vec![vec![0u64; words]; count];
+        for node in self.order() {
+            let i = node.index();
+            reach[i][i / 64] |= 1 << (i % 64);
+            let sources: Vec<usize> = self
+                .graph
+                .edges_directed(node, petgraph::Direction::Incoming)
+                .map(|edge| edge.source().index())
+                .collect();
+            for source in sources {
+                paths[i] = paths[i].saturating_add(paths[source]);
+                let (low, high) = reach.split_at_mut(i.max(source));
+                let (into, from) = if i > source {
+                    (&mut high[0], &low[source])
+                } else {
+                    (&mut low[i], &high[0])
+                };
+                for (word, bits) in into.iter_mut().zip(from) {
+                    *word |= bits;
+                }
+            }
+        }
+        paths
+            .into_iter()
+            .zip(
+                reach
+                    .iter()
+                    .map(|bits| bits.iter().map(|word| word.count_ones() as usize).sum()),
+            )
+            .collect()
+    }
+
+    /// `services` and every service that depends on them, directly or not.
+    pub fn with_dependents(
+        &self,
+        services: &std::collections::BTreeSet<String>,
+    ) -> std::collections::BTreeSet<String> {
+        let mut found = std::collections::BTreeSet::new();
+        let mut stack: Vec<NodeIndex> = services
+            .iter()
+            .filter_map(|name| self.index.get(name).copied())
+            .collect();
+        while let Some(node) = stack.pop() {
+            if found.insert(self.graph[node].clone()) {
+                stack.extend(
+                    self.graph
+                        .neighbors_directed(node, petgraph::Direction::Outgoing),
+                );
+            }
+        }
+        found
     }
 }
 

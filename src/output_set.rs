@@ -142,7 +142,7 @@ impl OutputSet {
     }
 }
 
-fn write_atomically(source: &PlanSource, path: &str, contents: &str) -> std::io::Result<()> {
+pub fn write_atomically(source: &PlanSource, path: &str, contents: &str) -> std::io::Result<()> {
     let target = source.dir.join(path);
     let parent = target
         .parent()

@@ -14,9 +14,10 @@ const PARALLEL_THRESHOLD: usize = 32 * 1024;
 
 pub fn parse(source: &PlanSource) -> Result<KdlDocument, PlanErrors> {
     if source.text.len() >= PARALLEL_THRESHOLD
-        && let Some(document) = parse_in_parallel(&source.text) {
-            return Ok(document);
-        }
+        && let Some(document) = parse_in_parallel(&source.text)
+    {
+        return Ok(document);
+    }
     parse_whole(source)
 }
 

@@ -38,6 +38,14 @@ impl Reporter {
         out
     }
 
+    pub fn error(&self, message: &str) {
+        if self.color {
+            eprintln!("\x1b[31merror\x1b[0m: {message}");
+        } else {
+            eprintln!("error: {message}");
+        }
+    }
+
     pub fn warning(&self, message: &str) {
         if self.color {
             eprintln!("\x1b[33mwarning\x1b[0m: {message}");

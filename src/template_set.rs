@@ -48,6 +48,11 @@ pub struct TemplateDef {
     pub source: Arc<String>,
     pub description: String,
     pub params: Vec<TemplateParam>,
+    /// What the template does with a service's `depends-on`, `secret` and `cache-mount`
+    /// (header nodes of the same names), shown by `bakeplan templates NAME`.
+    pub depends_on: Option<String>,
+    pub secret: Option<String>,
+    pub cache_mount: Option<String>,
 }
 
 impl TemplateDef {
@@ -177,6 +182,9 @@ impl TemplateDef {
             source: Arc::clone(source),
             description: String::new(),
             params: Vec::new(),
+            depends_on: None,
+            secret: None,
+            cache_mount: None,
         };
         let leading = source.len() - source.trim_start().len();
         let rest = &source[leading..];
@@ -242,6 +250,9 @@ impl TemplateDef {
                 "description" => string_arg()
                     .unwrap_or_default()
                     .clone_into(&mut def.description),
+                "depends-on" => def.depends_on = string_arg().map(str::to_owned),
+                "secret" => def.secret = string_arg().map(str::to_owned),
+                "cache-mount" => def.cache_mount = string_arg().map(str::to_owned),
                 "param" => {
                     let Some(param) = string_arg() else {
                         return Err(header_error(
@@ -274,7 +285,7 @@ impl TemplateDef {
                     return Err(header_error(
                         shift(node.name().span()),
                         format!("unknown node `{other}` in the header of template `{name}`"),
-                        "expected `description` or `param`",
+                        "expected description, param, depends-on, secret or cache-mount",
                     ));
                 }
             }
