@@ -116,7 +116,11 @@ YAML
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
 
 import_rootfs() { # ROOTFS IMAGE
-    tar -C "$1" -c . | docker import - "$2" >/dev/null
+    local certs=/etc/ssl/certs/ca-certificates.crt
+    tar -C "$1" -c . | docker import \
+        --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+        --change "ENV SSL_CERT_FILE=$certs PIP_CERT=$certs REQUESTS_CA_BUNDLE=$certs NODE_EXTRA_CA_CERTS=$certs" \
+        - "$2" >/dev/null
 }
 
 # Debian stable, minimal, as a rootfs (cached), with extra packages in a copy of it.
@@ -144,7 +148,13 @@ image_with_packages() { # IMAGE PACKAGES...
     rm -rf "$rootfs" && cp -a "$base" "$rootfs"
     if [ $# -gt 0 ]; then
         cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
-        as_root chroot "$rootfs" /bin/sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $* >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/*" ||
+        # Trust what this machine trusts (a proxy's CA, say), so RUN steps on the host network
+        # reach the package registries as the host does.
+        if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
+            mkdir -p "$rootfs/usr/local/share/ca-certificates"
+            cp /usr/local/share/ca-certificates/*.crt "$rootfs/usr/local/share/ca-certificates/"
+        fi
+        as_root chroot "$rootfs" /bin/sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $* >/dev/null && (command -v update-ca-certificates >/dev/null && update-ca-certificates >/dev/null || true) && apt-get clean && rm -rf /var/lib/apt/lists/*" ||
             die "installing $* into $image failed"
     fi
     import_rootfs "$rootfs" "$image"

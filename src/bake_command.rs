@@ -105,6 +105,17 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> ExitCode {
             command.arg(flag);
         }
     }
+    // RUN steps on the host network need the entitlement; the plan asked for it explicitly.
+    if plan
+        .services
+        .iter()
+        .any(|service| service.network.as_deref() == Some("host"))
+        || plan.profiles.iter().any(|profile| {
+            args.profile.contains(&profile.name) && profile.network.as_deref() == Some("host")
+        })
+    {
+        command.arg("--allow=network.host");
+    }
     if let Some(progress) = &args.progress {
         command.args(["--progress", progress]);
     }
@@ -186,9 +197,10 @@ fn failed_services(line: &str) -> Vec<&str> {
             names.push(name.trim());
         }
     } else if let Some(rest) = rest.trim_start().strip_prefix('[')
-        && let Some(name) = rest.split([' ', ']']).next() {
-            names.push(name);
-        }
+        && let Some(name) = rest.split([' ', ']']).next()
+    {
+        names.push(name);
+    }
     names
 }
 

@@ -68,8 +68,7 @@ pub fn run(args: &NewArgs, reporter: &Reporter) -> ExitCode {
             let hint = did_you_mean(dependency, names.iter().copied()).unwrap_or_default();
             return usage_error(
                 reporter,
-                format!("`{dependency}` is not a service of this plan {hint}")
-                    .trim_end(),
+                format!("`{dependency}` is not a service of this plan {hint}").trim_end(),
             );
         }
     }

@@ -25,6 +25,14 @@ const BUILTINS: &[(&str, &str)] = &[
         "python-pip",
         include_str!("../templates/python-pip.Dockerfile.j2"),
     ),
+    (
+        "python-uv",
+        include_str!("../templates/python-uv.Dockerfile.j2"),
+    ),
+    ("node", include_str!("../templates/node.Dockerfile.j2")),
+    ("go", include_str!("../templates/go.Dockerfile.j2")),
+    ("rust", include_str!("../templates/rust.Dockerfile.j2")),
+    ("static", include_str!("../templates/static.Dockerfile.j2")),
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -31,21 +31,25 @@ pub fn run(args: &TemplatesArgs, reporter: &Reporter) -> ExitCode {
     };
     match &args.name {
         None => print!("{}", list(&templates)),
-        Some(name) => if let Some(def) = templates.templates.get(name) { print!("{}", describe(def)) } else {
-            let hint = did_you_mean(name, templates.templates.keys().map(String::as_str))
-                .unwrap_or_else(|| {
-                    format!(
-                        "the templates are: {}",
-                        templates
-                            .templates
-                            .keys()
-                            .cloned()
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                });
-            return usage_error(reporter, &format!("no template is named `{name}`; {hint}"));
-        },
+        Some(name) => {
+            if let Some(def) = templates.templates.get(name) {
+                print!("{}", describe(def))
+            } else {
+                let hint = did_you_mean(name, templates.templates.keys().map(String::as_str))
+                    .unwrap_or_else(|| {
+                        format!(
+                            "the templates are: {}",
+                            templates
+                                .templates
+                                .keys()
+                                .cloned()
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    });
+                return usage_error(reporter, &format!("no template is named `{name}`; {hint}"));
+            }
+        }
     }
     ExitCode::SUCCESS
 }

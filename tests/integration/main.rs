@@ -4,6 +4,7 @@
 mod bad_input;
 mod buildx;
 mod check;
+mod commands;
 mod conformance;
 mod escaping;
 mod support;

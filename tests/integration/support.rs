@@ -54,10 +54,15 @@ impl Test {
     }
 
     pub fn run(&self) -> Run {
+        self.run_with(&self.args.iter().map(String::as_str).collect::<Vec<_>>())
+    }
+
+    /// Runs the binary with these arguments (the test keeps its own).
+    pub fn run_with(&self, args: &[&str]) -> Run {
         let mut command = Command::new(env!("CARGO_BIN_EXE_bakeplan"));
         command
             .current_dir(self.path())
-            .args(&self.args)
+            .args(args)
             .env("NO_COLOR", "1");
         let output = command.output().expect("run bakeplan");
         Run {

@@ -1,0 +1,2 @@
+mkdir -p dist
+echo "site: ok" > dist/index.html

@@ -1,0 +1,332 @@
+//! The graph workflows: graph, affected (against a real git repository), new (byte-for-byte),
+//! templates and completions, each driving the real binary.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+
+use crate::support::{Test, repo_root};
+
+fn huleedu() -> Test {
+    Test::from_folder(Path::new("plans/huleedu"))
+}
+
+#[test]
+fn graph_in_every_format() {
+    for folder in ["plans/huleedu", "tests/fixtures/everything"] {
+        let name = Path::new(folder)
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        let test = Test::from_folder(Path::new(folder));
+        let mut text = String::new();
+        for format in ["text", "dot", "mermaid", "json"] {
+            let run = test.run_with(&["graph", "--format", format]);
+            run.assert_status(0);
+            let _ = write!(text, "=== {format}\n{}", run.stdout);
+        }
+        insta::assert_snapshot!(format!("graph-{name}"), text);
+    }
+}
+
+#[test]
+fn graph_json_is_stable_and_documented() {
+    let run = huleedu().run_with(&["graph", "--format", "json"]);
+    run.assert_status(0);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(json["version"], 1);
+    assert_eq!(
+        json["waves"],
+        serde_json::json!([
+            ["common", "legacy_gateway"],
+            ["content_service", "file_service"]
+        ])
+    );
+    assert_eq!(
+        json["critical_path"],
+        serde_json::json!(["common", "content_service"])
+    );
+    assert_eq!(
+        json["edges"][0],
+        serde_json::json!({"from": "common", "to": "content_service", "kind": "depends-on"})
+    );
+}
+
+/// n services, each depending on the previous one and on service n/2 (the shape that makes
+/// buildx 0.29's bake resolution slow), or a plain chain.
+fn synthetic(n: usize, diamond: bool) -> String {
+    let mut plan = String::from("defaults { template \"python-pip\"; }\n");
+    for i in 0..n {
+        let mut deps = Vec::new();
+        if i > 0 {
+            deps.push(format!("\"s{}\"", i - 1));
+        }
+        if diamond && i > n / 2 + 1 {
+            deps.push(format!("\"s{}\"", n / 2));
+        }
+        let depends = if deps.is_empty() {
+            String::new()
+        } else {
+            format!(" depends-on {};", deps.join(" "))
+        };
+        let _ = writeln!(plan, "service \"s{i}\" {{ context \"s{i}\";{depends} }}");
+    }
+    plan
+}
+
+#[test]
+fn graph_warns_when_bake_resolution_will_blow_up() {
+    let run = Test::new()
+        .plan(&synthetic(100, true))
+        .args(&["graph"])
+        .run();
+    run.assert_status(0);
+    assert!(
+        run.stderr
+            .contains("warning: the graph has 65026 dependency paths, 59976 of them repeated"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("Heaviest: s99"), "{}", run.stderr);
+    // A chain of 400 and a flat graph repeat no path: no warning.
+    let run = Test::new()
+        .plan(&synthetic(400, false))
+        .args(&["graph"])
+        .run();
+    run.assert_status(0);
+    assert!(!run.stderr.contains("dependency paths"), "{}", run.stderr);
+    assert!(
+        run.stdout.contains("critical path (400 services)"),
+        "{}",
+        run.stdout
+    );
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=test",
+            "-c",
+            "user.email=test@example.com",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .output()
+        .expect("git");
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The HuleEdu example in a fresh git repository, committed on `main`, with a branch `work`.
+fn repository() -> Test {
+    let test = huleedu();
+    git(test.path(), &["init", "-q"]);
+    git(test.path(), &["add", "-A"]);
+    git(test.path(), &["commit", "-qm", "start"]);
+    git(test.path(), &["checkout", "-qb", "work"]);
+    test
+}
+
+#[test]
+fn affected_follows_inputs_and_dependents_through_git() {
+    let test = repository();
+    // Nothing changed yet.
+    let run = test.run_with(&["affected", "--since", "main"]);
+    run.assert_status(0);
+    assert_eq!(run.stdout, "");
+    // A committed change to the shared library affects it and both services depending on it.
+    std::fs::write(
+        test.path()
+            .join("libs/common_core/src/common_core/models.py"),
+        "X = 1\n",
+    )
+    .expect("write");
+    git(test.path(), &["add", "-A"]);
+    git(test.path(), &["commit", "-qm", "models"]);
+    let run = test.run_with(&["affected", "--since", "main"]);
+    run.assert_status(0);
+    assert_eq!(run.stdout, "common\ncontent_service\nfile_service\n");
+    let run = test.run_with(&["affected", "--since", "main", "--format", "json"]);
+    run.assert_status(0);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(
+        json["waves"],
+        serde_json::json!([["common"], ["content_service", "file_service"]])
+    );
+    assert_eq!(json["changed"], serde_json::json!(["common"]));
+    // An uncommitted edit and an untracked file count too.
+    std::fs::write(test.path().join("services/legacy_gateway/new.txt"), "x").expect("write");
+    let run = test.run_with(&["affected", "--since", "main", "--format", "bake"]);
+    run.assert_status(0);
+    assert_eq!(
+        run.stdout,
+        "common content_service file_service legacy_gateway\n"
+    );
+}
+
+#[test]
+fn affected_from_a_file_list_and_the_plan_itself() {
+    let test = huleedu().write(
+        "changes.txt",
+        "services/file_service/pyproject.toml\n./README.md\n",
+    );
+    let run = test.run_with(&["affected", "--files", "changes.txt"]);
+    run.assert_status(0);
+    assert_eq!(run.stdout, "file_service\n");
+    let test = test.write("changes.txt", "bakeplan.kdl\n");
+    let run = test.run_with(&["affected", "--files", "changes.txt"]);
+    assert_eq!(
+        run.stdout,
+        "common\ncontent_service\nfile_service\nlegacy_gateway\n"
+    );
+    // A plan template affects the services using it.
+    let test = Test::from_folder(Path::new("tests/fixtures/everything"))
+        .write("changes.txt", "templates/busybox.Dockerfile.j2\n");
+    let run = test.run_with(&["affected", "--files", "changes.txt"]);
+    run.assert_status(0);
+    assert_eq!(run.stdout, "worker\n");
+    // `inputs` globs replace the default context folder.
+    let test = test.write("changes.txt", "libs/base/README\n");
+    let run = test.run_with(&["affected", "--files", "changes.txt"]);
+    assert_eq!(run.stdout, "base\napi\nworker\n");
+}
+
+#[test]
+fn affected_needs_a_source_of_changes() {
+    huleedu().run_with(&["affected"]).assert_status(2);
+    let run = huleedu().run_with(&["affected", "--since", "no-such-ref"]);
+    run.assert_status(2);
+    assert!(run.stderr.contains("git merge-base"), "{}", run.stderr);
+}
+
+#[test]
+fn new_adds_a_service_keeping_the_plan_byte_for_byte() {
+    let test = huleedu();
+    let before = test.read("bakeplan.kdl");
+    let run = test.run_with(&[
+        "new",
+        "billing",
+        "--template",
+        "python-pdm",
+        "--depends-on",
+        "common",
+        "--context",
+        "services/billing",
+    ]);
+    run.assert_status(0);
+    let after = test.read("bakeplan.kdl");
+    let block = "\nservice \"billing\" {\n    context \"services/billing\"\n    template \"python-pdm\"\n    depends-on \"common\"\n}\n";
+    let anchor = "    dockerfile \"services/legacy_gateway/Dockerfile\"\n}\n";
+    let at = before.find(anchor).expect("the last service") + anchor.len();
+    assert_eq!(after, format!("{}{block}{}", &before[..at], &before[at..]));
+    assert!(test.path().join("services/billing/Dockerfile").is_file());
+    assert!(
+        run.stdout.contains("added service `billing`"),
+        "{}",
+        run.stdout
+    );
+    test.run_with(&["compile", "--check"]).assert_status(0);
+}
+
+#[test]
+fn new_refuses_bad_requests_and_leaves_the_plan_untouched() {
+    for args in [
+        &["new", "common", "--template", "python-pdm"][..],
+        &["new", "billing", "--template", "python-pdn"],
+        &[
+            "new",
+            "billing",
+            "--template",
+            "python-pdm",
+            "--depends-on",
+            "comon",
+        ],
+        &["new", "Billing", "--template", "python-pdm"],
+    ] {
+        let test = huleedu();
+        let before = test.files();
+        let run = test.run_with(args);
+        run.assert_status(2);
+        assert_eq!(test.files(), before, "{args:?} changed files");
+    }
+    let run = huleedu().run_with(&["new", "billing", "--template", "python-pdn"]);
+    assert!(
+        run.stderr.contains("did you mean `python-pdm`?"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn templates_lists_and_describes() {
+    let run = Test::new().run_with(&["templates"]);
+    run.assert_status(0);
+    for name in [
+        "python-pdm",
+        "python-uv",
+        "python-pip",
+        "node",
+        "go",
+        "rust",
+        "static",
+    ] {
+        assert!(run.stdout.contains(name), "{name} missing:\n{}", run.stdout);
+    }
+    let run = Test::from_folder(Path::new("tests/fixtures/everything")).run_with(&["templates"]);
+    assert!(
+        run.stdout
+            .contains("busybox     templates/busybox.Dockerfile.j2"),
+        "{}",
+        run.stdout
+    );
+    let run = Test::new().run_with(&["templates", "python-pdm"]);
+    run.assert_status(0);
+    insta::assert_snapshot!("templates-python-pdm", run.stdout);
+    let run = Test::from_folder(Path::new("tests/bad/_support"))
+        .plan("template-dir \"templates\"\n")
+        .args(&["templates", "needs-shell"])
+        .run();
+    assert!(run.stdout.contains("shell  required"), "{}", run.stdout);
+    Test::new()
+        .run_with(&["templates", "nope"])
+        .assert_status(2);
+}
+
+#[test]
+fn completions_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let run = Test::new().run_with(&["completions", shell]);
+        run.assert_status(0);
+        assert!(
+            run.stdout.contains("affected") && run.stdout.contains("compile"),
+            "{shell}"
+        );
+    }
+}
+
+#[test]
+fn every_command_has_help_with_an_example() {
+    for command in [
+        "compile",
+        "bake",
+        "graph",
+        "affected",
+        "new",
+        "templates",
+        "lint",
+        "completions",
+    ] {
+        let run = Test::new().run_with(&[command, "--help"]);
+        run.assert_status(0);
+        assert!(run.stdout.contains("Examples:"), "{command}");
+    }
+    let _ = repo_root();
+}
