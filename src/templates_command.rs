@@ -33,7 +33,7 @@ pub fn run(args: &TemplatesArgs, reporter: &Reporter) -> ExitCode {
         None => print!("{}", list(&templates)),
         Some(name) => {
             if let Some(def) = templates.templates.get(name) {
-                print!("{}", describe(def))
+                print!("{}", describe(def));
             } else {
                 let hint = did_you_mean(name, templates.templates.keys().map(String::as_str))
                     .unwrap_or_else(|| {

@@ -20,13 +20,13 @@ fn graph_in_every_format() {
             .to_string_lossy()
             .into_owned();
         let test = Test::from_folder(Path::new(folder));
-        let mut text = String::new();
+        let mut outputs = String::new();
         for format in ["text", "dot", "mermaid", "json"] {
             let run = test.run_with(&["graph", "--format", format]);
             run.assert_status(0);
-            let _ = write!(text, "=== {format}\n{}", run.stdout);
+            let _ = write!(outputs, "=== {format}\n{}", run.stdout);
         }
-        insta::assert_snapshot!(format!("graph-{name}"), text);
+        insta::assert_snapshot!(format!("graph-{name}"), outputs);
     }
 }
 
@@ -125,7 +125,7 @@ fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-/// The HuleEdu example in a fresh git repository, committed on `main`, with a branch `work`.
+/// The `HuleEdu` example in a fresh git repository, committed on `main`, with a branch `work`.
 fn repository() -> Test {
     let test = huleedu();
     git(test.path(), &["init", "-q"]);
