@@ -16,8 +16,9 @@ use crate::session::{EXIT_FAILURE, Session, usage_error};
 
 #[derive(Debug, Deserialize)]
 struct CheckResult {
+    /// `null` when there is none.
     #[serde(default)]
-    warnings: Vec<CheckWarning>,
+    warnings: Option<Vec<CheckWarning>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -168,7 +169,7 @@ fn check_service(
     let _ = std::fs::remove_dir(&empty);
     let stdout = String::from_utf8_lossy(&output.stdout);
     match serde_json::from_str::<CheckResult>(stdout.trim()) {
-        Ok(result) => Ok(result.warnings),
+        Ok(result) => Ok(result.warnings.unwrap_or_default()),
         Err(_) => Err(format!(
             "the build check failed: {}",
             String::from_utf8_lossy(&output.stderr).trim()

@@ -19,7 +19,8 @@ pub fn did_you_mean<'a>(
     closest(name, candidates).map(|candidate| format!("did you mean `{candidate}`?"))
 }
 
-/// Levenshtein distance, treating `-` and `_` as equal (a common slip in names).
+/// Edit distance counting a swap of two neighbours as one edit (optimal string alignment),
+/// treating `-` and `_` as equal (a common slip in names).
 fn distance(a: &str, b: &str) -> usize {
     let normalize = |c: char| {
         if c == '_' {
@@ -30,17 +31,26 @@ fn distance(a: &str, b: &str) -> usize {
     };
     let a: Vec<char> = a.chars().map(normalize).collect();
     let b: Vec<char> = b.chars().map(normalize).collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    let mut current = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        current[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
-        }
-        std::mem::swap(&mut previous, &mut current);
+    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
     }
-    previous[b.len()]
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (rows[i - 1][j] + 1)
+                .min(rows[i][j - 1] + 1)
+                .min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = best;
+        }
+    }
+    rows[a.len()][b.len()]
 }
 
 #[cfg(test)]
@@ -59,5 +69,6 @@ mod tests {
         );
         assert_eq!(closest("cache_mount", ["cache-mount"]), Some("cache-mount"));
         assert_eq!(closest("zzz", ["depends-on", "context"]), None);
+        assert_eq!(closest("bsae", ["base", "app"]), Some("base"));
     }
 }

@@ -11,10 +11,10 @@ use crate::buildx;
 use crate::require_buildx;
 use crate::support::{Test, repo_root};
 
-/// Every plan folder: `plans/*` and `tests/fixtures/*`.
+/// Every plan folder: `plans/*`, `tests/fixtures/*` and `tests/e2e/*`.
 pub fn cases() -> Vec<(String, PathBuf)> {
     let mut cases = Vec::new();
-    for parent in ["plans", "tests/fixtures"] {
+    for parent in ["plans", "tests/fixtures", "tests/e2e"] {
         let mut entries: Vec<_> = std::fs::read_dir(repo_root().join(parent))
             .expect("read plan folders")
             .filter_map(Result::ok)

@@ -6,5 +6,6 @@ mod buildx;
 mod check;
 mod commands;
 mod conformance;
+mod e2e;
 mod escaping;
 mod support;

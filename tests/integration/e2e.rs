@@ -1,0 +1,310 @@
+//! End-to-end builds on a real `BuildKit`: dockerd (containerd image store), buildx and a
+//! registry on 127.0.0.1:5000, started by `scripts/buildkit-env.sh` (the README's test command
+//! does it). Under `CI` these tests fail, never skip, when the daemon is not reachable.
+//! They run one at a time: some prune the build cache.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::{Mutex, MutexGuard};
+
+use crate::support::{Run, Test};
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn daemon_ready() -> bool {
+    Command::new("docker")
+        .args(["version"])
+        .output()
+        .is_ok_and(|output| output.status.success())
+}
+
+/// Holds the e2e lock, or `None` (skip) when no daemon runs outside CI.
+fn buildkit() -> Option<MutexGuard<'static, ()>> {
+    let guard = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if daemon_ready() {
+        return Some(guard);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "no Docker daemon: run `scripts/buildkit-env.sh start` and export DOCKER_HOST (scripts/test does)"
+    );
+    eprintln!("skipped: no Docker daemon (scripts/buildkit-env.sh start; CI would fail here)");
+    None
+}
+
+fn docker(args: &[&str]) -> (bool, String) {
+    let output = Command::new("docker").args(args).output().expect("docker");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+/// `docker run --rm --network none IMAGE`'s output.
+fn run_image(image: &str) -> String {
+    let (ok, output) = docker(&["run", "--rm", "--network", "none", image]);
+    assert!(ok, "docker run {image} failed: {output}");
+    output
+}
+
+fn bake(test: &Test, args: &[&str]) -> Run {
+    let mut all = vec!["bake", "--progress", "plain"];
+    all.extend_from_slice(args);
+    test.run_with(&all)
+}
+
+fn features() -> Test {
+    Test::from_folder(Path::new("tests/e2e/features"))
+}
+
+#[test]
+fn every_built_in_template_builds_a_real_project_that_runs() {
+    let Some(_lock) = buildkit() else { return };
+    let test = Test::from_folder(Path::new("tests/e2e/templates"));
+    let run = bake(&test, &["--load"]);
+    run.assert_status(0);
+    for (image, expected) in [
+        ("py-pdm", "py-pdm: ok\n"),
+        ("py-uv", "py-uv: ok\n"),
+        ("py-pip", "py-pip: ok True\n"),
+        ("node-npm", "node-npm: ok\n"),
+        ("node-pnpm", "node-pnpm: ok\n"),
+        ("go-app", "go-app: ok\n"),
+        ("rust-app", "rust-app: ok\n"),
+    ] {
+        assert_eq!(run_image(image), expected, "{image}");
+        let (_, user) = docker(&["image", "inspect", "--format", "{{.Config.User}}", image]);
+        assert_eq!(user.trim(), "10001", "{image} runs as a non-root user");
+    }
+    // The static site is served by busybox httpd.
+    let (ok, output) = docker(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--entrypoint",
+        "sh",
+        "site",
+        "-c",
+        "httpd -p 8080 -h /www && sleep 0.5 && wget -qO- http://127.0.0.1:8080/",
+    ]);
+    assert!(ok, "{output}");
+    assert_eq!(output, "site: ok\n");
+}
+
+#[test]
+fn every_built_in_template_passes_the_build_checks() {
+    let Some(_lock) = buildkit() else { return };
+    let test = Test::from_folder(Path::new("tests/e2e/templates"));
+    let run = test.run_with(&["lint"]);
+    run.assert_status(0);
+    assert!(
+        run.stdout.ends_with("no warnings in 8 Dockerfiles\n"),
+        "{}",
+        run.stdout
+    );
+    let run = Test::from_folder(Path::new("plans/huleedu")).run_with(&["lint"]);
+    run.assert_status(0);
+}
+
+#[test]
+fn lint_reports_a_warning_with_the_plan_line_and_exits_1() {
+    let Some(_lock) = buildkit() else { return };
+    let test = Test::new()
+        .plan("service \"sloppy\" {\n    dockerfile \"Dockerfile\"\n}\n")
+        .write("Dockerfile", "FROM local/busybox:1 as build\nCMD echo hi\n");
+    let run = test.run_with(&["lint"]);
+    run.assert_status(1);
+    assert!(
+        run.stdout
+            .contains("warning   sloppy (bakeplan.kdl:1:9): Dockerfile:1: FromAsCasing"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("JSONArgsRecommended"), "{}", run.stdout);
+}
+
+#[test]
+fn dependencies_build_first_and_are_usable() {
+    let Some(_lock) = buildkit() else { return };
+    let test = features();
+    bake(&test, &["good", "--load"]).assert_status(0);
+    // `app` copies from its depends-on service; `child` is built from `base`.
+    assert_eq!(run_image("app"), "from base\n");
+    assert_eq!(run_image("child"), "from base\nchild of base\n");
+}
+
+#[test]
+fn a_cache_mount_keeps_what_the_previous_build_left() {
+    let Some(_lock) = buildkit() else { return };
+    let test = features();
+    bake(&test, &["cached", "--load"]).assert_status(0);
+    // A changed build argument re-runs the step; the mount still holds the first run's line.
+    let plan = test
+        .read("bakeplan.kdl")
+        .replace("default=\"1\"", "default=\"2\"");
+    let test = test.plan(&plan);
+    bake(&test, &["cached", "--load"]).assert_status(0);
+    let seen = run_image("cached");
+    let lines: Vec<&str> = seen.lines().collect();
+    assert!(
+        lines.len() >= 2 && lines[lines.len() - 1] == "run 2",
+        "{seen}"
+    );
+}
+
+#[test]
+fn registry_cache_survives_a_prune() {
+    let Some(_lock) = buildkit() else { return };
+    let test = features();
+    bake(&test, &["remote", "--load"]).assert_status(0);
+    let (ok, output) = docker(&["buildx", "prune", "-af"]);
+    assert!(ok, "{output}");
+    let run = bake(&test, &["remote", "--load"]);
+    run.assert_status(0);
+    assert!(
+        run.stderr
+            .contains("importing cache manifest from localhost:5000/e2e/cache:remote"),
+        "{}",
+        run.stderr
+    );
+    let step = run
+        .stderr
+        .lines()
+        .find(|line| line.contains("RUN echo \"remote step ran\""))
+        .expect("the RUN step");
+    let id = step.split_whitespace().next().expect("step id");
+    assert!(
+        run.stderr.contains(&format!("{id} CACHED")),
+        "the step came from the registry cache:\n{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_profile_pushes_a_multi_platform_image() {
+    let Some(_lock) = buildkit() else { return };
+    let test = features();
+    bake(&test, &["multi", "--profile", "publish"]).assert_status(0);
+    let (ok, raw) = docker(&[
+        "buildx",
+        "imagetools",
+        "inspect",
+        "--raw",
+        "localhost:5000/e2e/multi:1",
+    ]);
+    assert!(ok, "{raw}");
+    let index: serde_json::Value = serde_json::from_str(&raw).expect("an index");
+    let platforms: Vec<String> = index["manifests"]
+        .as_array()
+        .expect("manifests")
+        .iter()
+        .filter_map(|manifest| {
+            Some(format!(
+                "{}/{}",
+                manifest["platform"]["os"].as_str()?,
+                manifest["platform"]["architecture"].as_str()?
+            ))
+        })
+        .filter(|platform| platform != "unknown/unknown")
+        .collect();
+    assert_eq!(platforms, ["linux/amd64", "linux/arm64"]);
+}
+
+#[test]
+fn the_fresh_profile_reruns_cached_steps() {
+    let Some(_lock) = buildkit() else { return };
+    let test = features();
+    bake(&test, &["base", "--load"]).assert_status(0);
+    let again = bake(&test, &["base", "--load"]);
+    again.assert_status(0);
+    // Whether the RUN step came from the cache.
+    let cached = |run: &Run| {
+        let step = run
+            .stderr
+            .lines()
+            .find(|line| line.contains("RUN echo \"from base\""))
+            .expect("the RUN step");
+        let id = step.split_whitespace().next().expect("step id").to_owned();
+        run.stderr.contains(&format!("{id} CACHED"))
+    };
+    assert!(
+        cached(&again),
+        "a second build reuses the cache:\n{}",
+        again.stderr
+    );
+    let fresh = bake(&test, &["base", "--load", "--profile", "fresh"]);
+    fresh.assert_status(0);
+    assert!(
+        !cached(&fresh),
+        "--profile fresh re-runs every step:\n{}",
+        fresh.stderr
+    );
+}
+
+#[test]
+fn a_broken_service_fails_the_build_and_is_named() {
+    let Some(_lock) = buildkit() else { return };
+    let test = features();
+    let run = bake(&test, &["broken", "base"]);
+    run.assert_status(1);
+    assert!(
+        run.stderr.contains("error: the build failed: broken"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn bake_refuses_unknown_targets_and_plan_errors_before_buildx_runs() {
+    let test = features();
+    let run = bake(&test, &["bsae"]);
+    run.assert_status(2);
+    assert!(
+        run.stderr.contains("did you mean `base`?"),
+        "{}",
+        run.stderr
+    );
+    let test = test.plan("service \"x\" {\n    templat \"busy\"\n}\n");
+    let run = bake(&test, &[]);
+    run.assert_status(2);
+    assert!(!run.stderr.contains("running: docker"), "{}", run.stderr);
+}
+
+#[test]
+fn bake_builds_only_the_affected_services() {
+    let Some(_lock) = buildkit() else { return };
+    let test = features();
+    let git = |args: &[&str]| {
+        let status = Command::new("git")
+            .current_dir(test.path())
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@example.com",
+                "-c",
+                "init.defaultBranch=main",
+            ])
+            .args(args)
+            .status()
+            .expect("git");
+        assert!(status.success());
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "start"]);
+    std::fs::write(test.path().join("child/README"), "# changed\n").expect("write");
+    let run = bake(&test, &["--affected", "--since", "HEAD", "--load"]);
+    run.assert_status(0);
+    assert!(run.stdout.contains("affected: child\n"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains(" child\n") || run.stderr.contains("bake -f docker-bake.hcl"),
+        "{}",
+        run.stderr
+    );
+}
