@@ -43,13 +43,13 @@ pub fn text(view: &GraphView) -> String {
         } else {
             format!(" ← {}", needs.join(", "))
         };
-        let _ = writeln!(
-            out,
+        let line = format!(
             "  {:<width$}{}{}",
             service.name,
             needs,
             description_suffix(service.description.as_ref())
         );
+        let _ = writeln!(out, "{}", line.trim_end());
     }
     let _ = writeln!(out, "\nbuild waves (each after the ones before):");
     for (i, wave) in view.waves.iter().enumerate() {
@@ -93,11 +93,23 @@ pub fn dot(view: &GraphView) -> String {
         };
         let _ = writeln!(out, "  {} [label=\"{label}\"];", quote(&service.name));
     }
+    let critical = |from: &str, to: &str| {
+        view.critical_path
+            .windows(2)
+            .any(|pair| pair[0] == from && pair[1] == to)
+    };
     for edge in &view.edges {
-        let style = if edge.kind == "from" {
-            " [style=bold, label=\"from\"]"
+        let mut attributes = Vec::new();
+        if edge.kind == "from" {
+            attributes.push("style=bold, label=\"from\"");
+        }
+        if critical(&edge.from, &edge.to) {
+            attributes.push("color=red, penwidth=2");
+        }
+        let style = if attributes.is_empty() {
+            String::new()
         } else {
-            ""
+            format!(" [{}]", attributes.join(", "))
         };
         let _ = writeln!(
             out,
@@ -119,14 +131,6 @@ pub fn dot(view: &GraphView) -> String {
             let _ = writeln!(out, "    {};", quote(member));
         }
         out.push_str("  }\n");
-    }
-    for pair in view.critical_path.windows(2) {
-        let _ = writeln!(
-            out,
-            "  {} -> {} [color=red, penwidth=2, constraint=false];",
-            quote(&pair[0]),
-            quote(&pair[1])
-        );
     }
     out.push_str("}\n");
     out
