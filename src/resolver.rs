@@ -120,6 +120,33 @@ impl Resolver<'_> {
         self.errors.0.last_mut().expect("just pushed")
     }
 
+    /// "`NAME` is defined twice", pointing at both places.
+    fn duplicate(
+        &mut self,
+        what: &str,
+        verb: &str,
+        name: &str,
+        span: SourceSpan,
+        first: SourceSpan,
+    ) {
+        let (second_label, first_label) = if verb == "declared" {
+            ("second declaration", "first declaration")
+        } else {
+            ("second definition", "first definition")
+        };
+        self.error(
+            "bakeplan::duplicate",
+            span,
+            format!("{what} `{name}` is {verb} twice"),
+            second_label,
+        )
+        .labels
+        .push(miette::LabeledSpan::new_with_span(
+            Some(first_label.into()),
+            first,
+        ));
+    }
+
     fn bake(&mut self, text: &Text) -> BakeString {
         match BakeString::parse(text, &self.variables, self.source) {
             Ok(value) => value,
@@ -171,17 +198,13 @@ impl Resolver<'_> {
         for profile in &raw.profiles {
             if let Some(first) = profile_names.insert(profile.name.value.clone(), profile.name.span)
             {
-                self.error(
-                    "bakeplan::duplicate",
+                self.duplicate(
+                    "profile",
+                    "defined",
+                    &profile.name.value,
                     profile.name.span,
-                    format!("profile `{}` is defined twice", profile.name.value),
-                    "second definition",
-                )
-                .labels
-                .push(miette::LabeledSpan::new_with_span(
-                    Some("first definition".into()),
                     first,
-                ));
+                );
             }
         }
         Plan {
@@ -199,17 +222,13 @@ impl Resolver<'_> {
         let mut seen = BTreeMap::new();
         for variable in &raw.variables {
             if let Some(first) = seen.insert(variable.name.value.clone(), variable.name.span) {
-                self.error(
-                    "bakeplan::duplicate",
+                self.duplicate(
+                    "variable",
+                    "declared",
+                    &variable.name.value,
                     variable.name.span,
-                    format!("variable `{}` is declared twice", variable.name.value),
-                    "second declaration",
-                )
-                .labels
-                .push(miette::LabeledSpan::new_with_span(
-                    Some("first declaration".into()),
                     first,
-                ));
+                );
             }
         }
         self.variables = seen.into_keys().collect();
@@ -457,17 +476,7 @@ impl Resolver<'_> {
                 ));
             }
             if let Some(first) = seen.insert(&name.value, name.span) {
-                self.error(
-                    "bakeplan::duplicate",
-                    name.span,
-                    format!("service `{}` is defined twice", name.value),
-                    "second definition",
-                )
-                .labels
-                .push(miette::LabeledSpan::new_with_span(
-                    Some("first definition".into()),
-                    first,
-                ));
+                self.duplicate("service", "defined", &name.value, name.span, first);
             }
         }
         self.service_names = seen.into_keys().map(str::to_owned).collect();
@@ -1073,17 +1082,7 @@ impl Resolver<'_> {
                 );
             }
             if let Some(first) = names.insert(&name.value, name.span) {
-                self.error(
-                    "bakeplan::duplicate",
-                    name.span,
-                    format!("group `{}` is defined twice", name.value),
-                    "second definition",
-                )
-                .labels
-                .push(miette::LabeledSpan::new_with_span(
-                    Some("first definition".into()),
-                    first,
-                ));
+                self.duplicate("group", "defined", &name.value, name.span, first);
             }
         }
         let members_of: BTreeMap<&str, &Vec<Text>> = raw
