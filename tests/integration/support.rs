@@ -59,11 +59,17 @@ impl Test {
 
     /// Runs the binary with these arguments (the test keeps its own).
     pub fn run_with(&self, args: &[&str]) -> Run {
+        self.run_with_env(args, &[])
+    }
+
+    /// Runs the binary with these arguments and environment variables.
+    pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut command = Command::new(env!("CARGO_BIN_EXE_bakeplan"));
         command
             .current_dir(self.path())
             .args(args)
-            .env("NO_COLOR", "1");
+            .env("NO_COLOR", "1")
+            .envs(env.iter().copied());
         let output = command.output().expect("run bakeplan");
         Run {
             status: output.status.code().unwrap_or(-1),
