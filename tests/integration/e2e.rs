@@ -279,11 +279,16 @@ fn bake_refuses_unknown_targets_and_plan_errors_before_buildx_runs() {
 fn a_missing_docker_is_one_clear_line() {
     let test = features();
     let empty = tempfile::tempdir().expect("temp dir");
-    let run = test.run_with_env(&["bake", "base"], &[("PATH", empty.path().to_str().expect("utf-8"))]);
+    let run = test.run_with_env(
+        &["bake", "base"],
+        &[("PATH", empty.path().to_str().expect("utf-8"))],
+    );
     run.assert_status(2);
     assert_eq!(
         run.stderr.lines().last(),
-        Some("error: the `docker` command is not installed: install the Docker CLI (e.g. Debian's docker-cli or docker.io package)")
+        Some(
+            "error: the `docker` command is not installed: install the Docker CLI (e.g. Debian's docker-cli or docker.io package)"
+        )
     );
 }
 
