@@ -126,11 +126,24 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> ExitCode {
         .iter()
         .map(|service| service.name.as_str())
         .collect();
-    match stream(&mut command, &services) {
+    // buildx's terminal UI needs the terminal itself: with `--progress tty` its output is not
+    // read, so the failing services cannot be named. Otherwise its lines pass through as they come.
+    let outcome = if args.progress.as_deref() == Some("tty") {
+        command
+            .status()
+            .map(|status| Outcome {
+                success: status.success(),
+                services: BTreeSet::new(),
+            })
+            .map_err(|error| format!("cannot run docker: {error}"))
+    } else {
+        stream(&mut command, &services)
+    };
+    match outcome {
         Ok(failed) if failed.success => ExitCode::SUCCESS,
         Ok(failed) => {
             if failed.services.is_empty() {
-                reporter.error("the build failed");
+                reporter.error("the build failed (see buildx's output above)");
             } else {
                 reporter.error(&format!(
                     "the build failed: {}",
