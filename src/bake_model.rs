@@ -233,7 +233,11 @@ impl BakeFile {
                     target: profile.target.clone(),
                     args: merge(&service.args, &profile.args),
                     labels: merge(&service.labels, &profile.labels),
-                    tags: profile.tags.clone(),
+                    tags: profile.tags.as_ref().map(|tags| {
+                        tags.iter()
+                            .map(|tag| tag.replace_literal("{service}", &service.name))
+                            .collect()
+                    }),
                     platforms: profile.platforms.clone(),
                     cache_from: (cache_changed || profile.cache_from.is_some())
                         .then(|| cache_entries(cache, &service.name, cache_from, false)),
