@@ -94,7 +94,7 @@ Examples:
   bakeplan templates python-pdm        its parameters, defaults and what it does")]
     Templates(TemplatesArgs),
 
-    /// Run `BuildKit`'s build checks on every Dockerfile of the plan
+    /// Run the build checks of buildx on every Dockerfile of the plan
     #[command(after_help = "\
 Examples:
   bakeplan lint                        check every generated and hand-written Dockerfile
