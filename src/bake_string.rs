@@ -177,8 +177,11 @@ fn inner_span(source: &PlanSource, text: &Text, offset: usize, len: usize) -> So
         .text
         .get(start..start + text.span.len())
         .unwrap_or_default();
-    if slice.len() == text.value.len() + 2 && slice.get(1..slice.len() - 1) == Some(&text.value) {
-        SourceSpan::new((start + 1 + offset).into(), len)
+    // The span may hold `key=` before the quoted value; find the value at its end.
+    let quoted = format!("\"{}\"", text.value);
+    if slice.ends_with(&quoted) {
+        let value_start = start + slice.len() - quoted.len() + 1;
+        SourceSpan::new((value_start + offset).into(), len)
     } else {
         text.span
     }

@@ -35,9 +35,15 @@ fn every_bad_plan_is_refused_with_a_pointed_error_and_nothing_written() {
                 run.status, run.stdout, run.stderr
             ));
         }
-        if !run.stderr.contains(&format!("bakeplan.kdl:{location}")) {
+        // `LINE:COLUMN` in the plan, or `FILE:LINE:COLUMN` for an error in another file.
+        let place = if location.matches(':').count() == 2 {
+            location.to_owned()
+        } else {
+            format!("bakeplan.kdl:{location}")
+        };
+        if !run.stderr.contains(&format!("[{place}]")) {
             failures.push(format!(
-                "{name}: the message does not point at bakeplan.kdl:{location}\n{}",
+                "{name}: the message does not point at {place}\n{}",
                 run.stderr
             ));
         }
