@@ -9,7 +9,7 @@ use crate::hcl_writer::to_hcl;
 use crate::lowerer::lower;
 use crate::marker::marker;
 use crate::output_set::{OutputFile, OutputSet};
-use crate::parser::parse;
+use crate::parser::{parse, parse_and_lower};
 use crate::plan::{BakeFormat, Build, Plan};
 use crate::plan_error::{PlanError, PlanErrors};
 use crate::plan_source::PlanSource;
@@ -31,10 +31,8 @@ pub struct Compilation {
 
 pub fn compile(source: &PlanSource) -> Result<Compilation, PlanErrors> {
     let timings = StageTimings::from_env();
-    let document = parse(source)?;
-    timings.lap("parse");
-    let (raw, mut errors) = lower(source, &document);
-    drop(document);
+    let (raw, mut errors) = parse_and_lower(source)?;
+    timings.lap("parse + lower");
     let templates =
         TemplateSet::load(source, raw.template_dir.as_ref()).map_err(|template_errors| {
             errors.extend(template_errors);
@@ -48,7 +46,7 @@ pub fn compile(source: &PlanSource) -> Result<Compilation, PlanErrors> {
             return Err(errors);
         }
     };
-    timings.lap("lower + templates + resolve");
+    timings.lap("templates + resolve");
     let graph = DependencyGraph::build(source, &plan)?;
     timings.lap("graph");
     let outputs = emit(source, &plan, &templates)?;

@@ -78,15 +78,96 @@ enum BlockKind {
     Profile,
 }
 
+/// Nodes that may appear once in a plan.
+const SINGLETONS: [&str; 5] = [
+    "version",
+    "defaults",
+    "registry-cache",
+    "template-dir",
+    "emit",
+];
+
 /// The raw plan and every error found. The plan holds what could be read, so that the resolver
 /// can report its own errors too: one run shows all of them.
 pub fn lower(source: &PlanSource, document: &KdlDocument) -> (RawPlan, PlanErrors) {
-    let mut lowerer = Lowerer {
-        source,
-        errors: PlanErrors::default(),
-    };
-    let plan = lowerer.plan(document);
-    (plan, lowerer.errors)
+    let mut part = LoweredPart::new(source);
+    for node in document.nodes() {
+        part.node(node);
+    }
+    part.finish()
+}
+
+/// What lowering a run of top-level nodes gives; runs lowered apart (in parallel) are merged in
+/// plan order with `LoweredPart::merge`.
+pub struct LoweredPart<'a> {
+    lowerer: Lowerer<'a>,
+    plan: RawPlan,
+    /// The singleton nodes seen, with their name spans.
+    seen: BTreeMap<&'static str, SourceSpan>,
+}
+
+impl<'a> LoweredPart<'a> {
+    pub fn new(source: &'a PlanSource) -> Self {
+        Self {
+            lowerer: Lowerer {
+                source,
+                errors: PlanErrors::default(),
+            },
+            plan: RawPlan::default(),
+            seen: BTreeMap::new(),
+        }
+    }
+
+    /// Lowers one top-level node.
+    pub fn node(&mut self, node: &KdlNode) {
+        let name = node.name().value();
+        if let Some(&singleton) = SINGLETONS.iter().find(|singleton| **singleton == name) {
+            if let Some(first) = self.seen.get(singleton) {
+                let error = self
+                    .lowerer
+                    .duplicate_node(singleton, name_span(node), *first);
+                self.lowerer.errors.push(error);
+                return;
+            }
+            self.seen.insert(singleton, name_span(node));
+        }
+        self.lowerer.node(node, &mut self.plan);
+    }
+
+    /// Appends a later run: lists in order; a singleton the earlier runs already have is a
+    /// duplicate, reported as the sequential lowering reports it.
+    pub fn merge(&mut self, later: LoweredPart<'a>) {
+        let LoweredPart {
+            lowerer,
+            mut plan,
+            seen,
+        } = later;
+        self.lowerer.errors.extend(lowerer.errors);
+        for (singleton, span) in seen {
+            if let Some(first) = self.seen.get(singleton) {
+                let error = self.lowerer.duplicate_node(singleton, span, *first);
+                self.lowerer.errors.push(error);
+                continue;
+            }
+            self.seen.insert(singleton, span);
+            match singleton {
+                "defaults" => self.plan.defaults = plan.defaults.take(),
+                "registry-cache" => self.plan.registry_cache = plan.registry_cache.take(),
+                "template-dir" => self.plan.template_dir = plan.template_dir.take(),
+                "emit" => self.plan.emit = plan.emit.take(),
+                _ => {}
+            }
+        }
+        self.plan.variables.extend(plan.variables);
+        self.plan.cache_mounts.extend(plan.cache_mounts);
+        self.plan.services.extend(plan.services);
+        self.plan.groups.extend(plan.groups);
+        self.plan.profiles.extend(plan.profiles);
+    }
+
+    pub fn finish(self) -> (RawPlan, PlanErrors) {
+        (self.plan, self.lowerer.errors)
+    }
 }
 
 struct Lowerer<'a> {
@@ -127,75 +208,62 @@ impl Lowerer<'_> {
             .push(PlanError::at(self.source, code, span, message, label).with_help(help));
     }
 
-    fn plan(&mut self, document: &KdlDocument) -> RawPlan {
-        let mut plan = RawPlan::default();
-        let mut seen: BTreeMap<&str, SourceSpan> = BTreeMap::new();
-        for node in document.nodes() {
-            self.no_type_annotation(node);
-            let name = node.name().value();
-            if matches!(
-                name,
-                "version" | "defaults" | "registry-cache" | "template-dir" | "emit"
-            ) {
-                if let Some(first) = seen.get(name) {
-                    self.errors.push(
-                        PlanError::at(
-                            self.source,
-                            "bakeplan::duplicate",
-                            name_span(node),
-                            format!("`{name}` appears twice in the plan"),
-                            "second one here",
-                        )
-                        .with_label(*first, "first one here")
-                        .with_help(format!("merge the two `{name}` nodes into one")),
-                    );
-                    continue;
+    fn duplicate_node(&self, name: &str, span: SourceSpan, first: SourceSpan) -> PlanError {
+        PlanError::at(
+            self.source,
+            "bakeplan::duplicate",
+            span,
+            format!("`{name}` appears twice in the plan"),
+            "second one here",
+        )
+        .with_label(first, "first one here")
+        .with_help(format!("merge the two `{name}` nodes into one"))
+    }
+
+    fn node(&mut self, node: &KdlNode, plan: &mut RawPlan) {
+        self.no_type_annotation(node);
+        let name = node.name().value();
+        match name {
+            "version" => self.version(node),
+            "variable" => {
+                if let Some(variable) = self.variable(node) {
+                    plan.variables.push(variable);
                 }
-                seen.insert(name, name_span(node));
             }
-            match name {
-                "version" => self.version(node),
-                "variable" => {
-                    if let Some(variable) = self.variable(node) {
-                        plan.variables.push(variable);
-                    }
-                }
-                "defaults" => {
-                    self.no_entries(node);
-                    plan.defaults = Some(self.body(node, BlockKind::Defaults, None));
-                }
-                "cache-mount" => {
-                    if let Some(mount) = self.cache_mount(node) {
-                        plan.cache_mounts.push(mount);
-                    }
-                }
-                "registry-cache" => plan.registry_cache = self.registry_cache(node),
-                "template-dir" => {
-                    self.no_props(node);
-                    self.no_children(node);
-                    plan.template_dir = self.single_string(node);
-                }
-                "emit" => plan.emit = Some(self.emit(node)),
-                "service" => {
-                    if let Some(name) = self.block_name(node, "service") {
-                        let body = self.body(node, BlockKind::Service, None);
-                        plan.services.push(RawService { name, body });
-                    }
-                }
-                "group" => {
-                    if let Some(group) = self.group(node) {
-                        plan.groups.push(group);
-                    }
-                }
-                "profile" => {
-                    if let Some(profile) = self.profile(node) {
-                        plan.profiles.push(profile);
-                    }
-                }
-                other => self.unknown_top_level(node, other),
+            "defaults" => {
+                self.no_entries(node);
+                plan.defaults = Some(self.body(node, BlockKind::Defaults, None));
             }
+            "cache-mount" => {
+                if let Some(mount) = self.cache_mount(node) {
+                    plan.cache_mounts.push(mount);
+                }
+            }
+            "registry-cache" => plan.registry_cache = self.registry_cache(node),
+            "template-dir" => {
+                self.no_props(node);
+                self.no_children(node);
+                plan.template_dir = self.single_string(node);
+            }
+            "emit" => plan.emit = Some(self.emit(node)),
+            "service" => {
+                if let Some(name) = self.block_name(node, "service") {
+                    let body = self.body(node, BlockKind::Service, None);
+                    plan.services.push(RawService { name, body });
+                }
+            }
+            "group" => {
+                if let Some(group) = self.group(node) {
+                    plan.groups.push(group);
+                }
+            }
+            "profile" => {
+                if let Some(profile) = self.profile(node) {
+                    plan.profiles.push(profile);
+                }
+            }
+            other => self.unknown_top_level(node, other),
         }
-        plan
     }
 
     fn unknown_top_level(&mut self, node: &KdlNode, name: &str) {

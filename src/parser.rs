@@ -5,23 +5,33 @@
 use kdl::{KdlDocument, KdlNode};
 use miette::SourceSpan;
 
+use crate::lowerer::{LoweredPart, lower};
 use crate::node_splitter::node_starts;
 use crate::plan_error::{PlanError, PlanErrors};
 use crate::plan_source::PlanSource;
+use crate::raw_plan::RawPlan;
 
 /// Below this size a plan is parsed whole: threads would cost more than they save.
 const PARALLEL_THRESHOLD: usize = 32 * 1024;
 
-pub fn parse(source: &PlanSource) -> Result<KdlDocument, PlanErrors> {
+/// Parses and lowers the plan. A large plan is cut into runs of top-level nodes lowered on every
+/// core, each run parsed a batch of nodes at a time so that a batch reuses the memory of the one
+/// before (kdl's documents are large: allocation and page faults cost as much as parsing).
+pub fn parse_and_lower(source: &PlanSource) -> Result<(RawPlan, PlanErrors), PlanErrors> {
     if source.text.len() >= PARALLEL_THRESHOLD
-        && let Some(document) = parse_in_parallel(&source.text)
+        && let Some(lowered) = lower_in_parallel(source)
     {
-        return Ok(document);
+        return Ok(lowered);
     }
-    parse_whole(source)
+    let document = parse(source)?;
+    Ok(lower(source, &document))
 }
 
-fn parse_in_parallel(text: &str) -> Option<KdlDocument> {
+/// Top-level nodes parsed at once by one worker.
+const BATCH: usize = 32;
+
+fn lower_in_parallel(source: &PlanSource) -> Option<(RawPlan, PlanErrors)> {
+    let text = source.text.as_str();
     let starts = node_starts(text)?;
     let workers = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
@@ -39,19 +49,13 @@ fn parse_in_parallel(text: &str) -> Option<KdlDocument> {
         }
     }
     cuts.push(text.len());
-    let parts: Vec<Option<Vec<KdlNode>>> = std::thread::scope(|scope| {
+    let starts = &starts;
+    let parts: Vec<Option<LoweredPart<'_>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = cuts
             .windows(2)
             .map(|window| {
                 let (from, to) = (window[0], window[1]);
-                scope.spawn(move || {
-                    let mut document = KdlDocument::parse(&text[from..to]).ok()?;
-                    let mut nodes = std::mem::take(document.nodes_mut());
-                    for node in &mut nodes {
-                        shift_node(node, from);
-                    }
-                    Some(nodes)
-                })
+                scope.spawn(move || lower_range(source, starts, from, to))
             })
             .collect();
         handles
@@ -59,12 +63,45 @@ fn parse_in_parallel(text: &str) -> Option<KdlDocument> {
             .map(|handle| handle.join().ok().flatten())
             .collect()
     });
-    let mut document = KdlDocument::new();
+    let mut merged: Option<LoweredPart<'_>> = None;
     for part in parts {
-        document.nodes_mut().extend(part?);
+        let part = part?;
+        match &mut merged {
+            None => merged = Some(part),
+            Some(merged) => merged.merge(part),
+        }
     }
-    document.set_span(SourceSpan::new(0.into(), text.len()));
-    Some(document)
+    merged.map(LoweredPart::finish)
+}
+
+/// Parses and lowers the nodes in `from..to`, `BATCH` top-level nodes at a time; `None` when a
+/// batch does not parse (the whole plan is then parsed again, for its error messages).
+fn lower_range<'a>(
+    source: &'a PlanSource,
+    starts: &[usize],
+    from: usize,
+    to: usize,
+) -> Option<LoweredPart<'a>> {
+    let text = source.text.as_str();
+    let mut cuts = vec![from];
+    cuts.extend(
+        starts
+            .iter()
+            .copied()
+            .filter(|&start| start > from && start < to)
+            .skip(BATCH - 1)
+            .step_by(BATCH),
+    );
+    cuts.push(to);
+    let mut part = LoweredPart::new(source);
+    for window in cuts.windows(2) {
+        let mut document = KdlDocument::parse(&text[window[0]..window[1]]).ok()?;
+        for node in document.nodes_mut() {
+            shift_node(node, window[0]);
+            part.node(node);
+        }
+    }
+    Some(part)
 }
 
 fn shift(span: SourceSpan, by: usize) -> SourceSpan {
@@ -96,7 +133,8 @@ fn shift_node(node: &mut KdlNode, by: usize) {
     }
 }
 
-fn parse_whole(source: &PlanSource) -> Result<KdlDocument, PlanErrors> {
+/// Parses the whole plan text as one KDL v2 document.
+pub fn parse(source: &PlanSource) -> Result<KdlDocument, PlanErrors> {
     KdlDocument::parse(&source.text).map_err(|error| {
         let looks_v1 = ["true", "false", "null"].iter().any(|word| {
             source.text.contains(&format!("={word}")) || source.text.contains(&format!(" {word}\n"))
@@ -137,41 +175,40 @@ fn parse_whole(source: &PlanSource) -> Result<KdlDocument, PlanErrors> {
 mod tests {
     use std::fmt::Write as _;
 
-    use kdl::{KdlDocument, KdlNode};
-
-    use super::parse_in_parallel;
-
-    fn spans(node: &KdlNode, out: &mut Vec<(usize, usize)>) {
-        out.push((node.span().offset(), node.span().len()));
-        out.push((node.name().span().offset(), node.name().span().len()));
-        for entry in node.entries() {
-            out.push((entry.span().offset(), entry.span().len()));
-        }
-        for child in node.children().map(KdlDocument::nodes).unwrap_or_default() {
-            spans(child, out);
-        }
-    }
+    use super::{lower_in_parallel, parse};
+    use crate::lowerer::lower;
+    use crate::plan_source::PlanSource;
 
     #[test]
-    fn parallel_parse_equals_whole_parse_with_the_same_spans() {
-        let mut text = String::from("version 1\n// a comment\n");
+    fn parallel_lowering_equals_whole_lowering_spans_and_errors_included() {
+        let mut text =
+            String::from("version 1\n// a comment\ndefaults { template \"python-pip\"; }\n");
         for i in 0..400 {
             let _ = write!(
                 text,
                 "service \"s{i}\" {{\n    context \"c/{i}\" // note\n    env {{ A \"x}}{{\\\"y\" }}\n    port {}\n}}\n/* block\nservice \"fake\" */\n",
                 8000 + i
             );
+            if i == 300 {
+                // A duplicate singleton and an unknown node far from the first ones.
+                text.push_str("defaults { platforms \"linux/amd64\"; }\nservce \"typo\"\n");
+            }
         }
-        let whole = KdlDocument::parse(&text).expect("valid");
-        let parallel = parse_in_parallel(&text).expect("splittable");
-        assert_eq!(whole.nodes().len(), parallel.nodes().len());
-        let (mut a, mut b) = (Vec::new(), Vec::new());
-        for (x, y) in whole.nodes().iter().zip(parallel.nodes()) {
-            assert_eq!(x.name().value(), y.name().value());
-            assert_eq!(x.entries().len(), y.entries().len());
-            spans(x, &mut a);
-            spans(y, &mut b);
-        }
-        assert_eq!(a, b);
+        let source = PlanSource::from_text("bakeplan.kdl".into(), text);
+        let document = parse(&source).expect("valid KDL");
+        let (whole, whole_errors) = lower(&source, &document);
+        let (parallel, parallel_errors) = lower_in_parallel(&source).expect("splittable");
+        assert_eq!(format!("{whole:?}"), format!("{parallel:?}"));
+        let messages = |errors: &crate::plan_error::PlanErrors| {
+            let mut all: Vec<String> = errors
+                .0
+                .iter()
+                .map(|error| format!("{} {:?}", error.message, error.labels))
+                .collect();
+            all.sort();
+            all
+        };
+        assert_eq!(messages(&whole_errors), messages(&parallel_errors));
+        assert_eq!(whole_errors.0.len(), 2);
     }
 }
