@@ -56,12 +56,19 @@ pub fn run(args: &CompileArgs, reporter: &Reporter) -> ExitCode {
                 let verb = match status {
                     FileStatus::Written => "wrote    ",
                     FileStatus::Unchanged => "unchanged",
+                    FileStatus::Removed => "removed  ",
                 };
                 let _ = writeln!(report, "{verb} {}", source.display_path(path));
             }
+            let removed = outputs.stale.len();
+            let removed = if removed == 0 {
+                String::new()
+            } else {
+                format!(", {removed} removed")
+            };
             let _ = writeln!(
                 report,
-                "compiled {} services from {}: {written} written, {} unchanged",
+                "compiled {} services from {}: {written} written, {} unchanged{removed}",
                 compilation.plan.services.len(),
                 source.path,
                 total - written

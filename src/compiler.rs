@@ -129,6 +129,7 @@ fn emit(
                 ));
         }
     }
+    outputs.find_stale_overlays(source, &plan.bake_path);
     errors.into_result(outputs)
 }
 

@@ -25,11 +25,15 @@ pub struct OutputFile {
 pub enum FileStatus {
     Written,
     Unchanged,
+    /// A generated file the plan no longer produces (a removed profile's overlay).
+    Removed,
 }
 
 #[derive(Debug, Default)]
 pub struct OutputSet {
     pub files: BTreeMap<String, OutputFile>,
+    /// Generated overlays of profiles the plan no longer has (relative to the plan folder).
+    pub stale: Vec<String>,
 }
 
 impl OutputSet {
@@ -113,7 +117,48 @@ impl OutputSet {
             })?;
             statuses.push((file.path.clone(), FileStatus::Written));
         }
+        for path in &self.stale {
+            std::fs::remove_file(source.dir.join(path)).map_err(|error| {
+                PlanErrors::from(PlanError::io(format!(
+                    "cannot remove {}: {error}",
+                    source.display_path(path)
+                )))
+            })?;
+            statuses.push((path.clone(), FileStatus::Removed));
+        }
         Ok(statuses)
+    }
+
+    /// Finds overlay files beside the bake file (`STEM.NAME.EXT`) that carry the marker but that
+    /// the plan no longer produces: a profile was removed or renamed.
+    pub fn find_stale_overlays(&mut self, source: &PlanSource, bake_path: &str) {
+        let bake = camino::Utf8Path::new(bake_path);
+        let (Some(stem), Some(extension)) = (bake.file_stem(), bake.extension()) else {
+            return;
+        };
+        let folder = bake
+            .parent()
+            .map(camino::Utf8Path::as_str)
+            .unwrap_or_default();
+        let Ok(entries) = std::fs::read_dir(source.dir.join(folder)) else {
+            return;
+        };
+        let mut stale: Vec<String> = entries
+            .filter_map(Result::ok)
+            .filter_map(|entry| entry.file_name().into_string().ok())
+            .filter(|name| {
+                name.strip_prefix(&format!("{stem}."))
+                    .and_then(|rest| rest.strip_suffix(&format!(".{extension}")))
+                    .is_some_and(crate::resolver::is_valid_name)
+            })
+            .map(|name| crate::plan_path::join(if folder.is_empty() { "." } else { folder }, &name))
+            .filter(|path| !self.files.contains_key(path))
+            .filter(|path| {
+                std::fs::read_to_string(source.dir.join(path)).is_ok_and(|text| is_generated(&text))
+            })
+            .collect();
+        stale.sort();
+        self.stale = stale;
     }
 
     /// A unified diff for every file that is missing or differs.
@@ -137,6 +182,16 @@ impl OutputSet {
                 .header(&old_name, &format!("b/{shown}"))
                 .to_string();
             drift.push((file.path.clone(), diff));
+        }
+        for path in &self.stale {
+            let old = std::fs::read_to_string(source.dir.join(path)).unwrap_or_default();
+            let shown = source.display_path(path);
+            let diff = TextDiff::from_lines(old.as_str(), "")
+                .unified_diff()
+                .context_radius(3)
+                .header(&format!("a/{shown}"), "/dev/null")
+                .to_string();
+            drift.push((path.clone(), diff));
         }
         Ok(drift)
     }

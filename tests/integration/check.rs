@@ -189,3 +189,36 @@ fn a_plan_template_overrides_the_built_in_of_the_same_name() {
         run.stdout
     );
 }
+
+#[test]
+fn a_removed_profile_s_overlay_is_drift_and_compile_removes_it() {
+    let (test, run) = Test::new().plan(PLAN).compile();
+    run.assert_status(0);
+    // A hand-written overlay of the same shape is never touched.
+    let test = test
+        .write("docker-bake.mine.hcl", "target \"api\" {}\n")
+        .plan(&PLAN.replace("profile \"ci\" { push #true }\n", ""));
+    let run = test.run_with(&["compile", "--check"]);
+    run.assert_status(1);
+    assert!(
+        run.stdout
+            .contains("--- a/docker-bake.ci.hcl\n+++ /dev/null\n"),
+        "{}",
+        run.stdout
+    );
+    let run = test.run_with(&["compile"]);
+    run.assert_status(0);
+    assert!(
+        run.stdout.contains("removed   docker-bake.ci.hcl\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.ends_with("0 written, 2 unchanged, 1 removed\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(!test.path().join("docker-bake.ci.hcl").exists());
+    assert!(test.path().join("docker-bake.mine.hcl").exists());
+    test.run_with(&["compile", "--check"]).assert_status(0);
+}
