@@ -325,3 +325,35 @@ fn bake_builds_only_the_affected_services() {
         run.stderr
     );
 }
+
+#[test]
+fn the_shipped_example_builds_and_runs_on_local_base_images() {
+    let Some(_lock) = buildkit() else { return };
+    let test = Test::from_folder(Path::new("plans/huleedu"));
+    // The example's python:3.11-slim cannot be pulled here: point it at the local images, and let
+    // RUN steps reach PyPI for PDM itself.
+    let plan = test
+        .read("bakeplan.kdl")
+        .replace(
+            "template \"python-pdm\" python=\"3.11\"",
+            "template \"python-pdm\" build-image=\"local/python:3\" base-image=\"local/python:3\"\n    network \"host\"",
+        )
+        .replace("registry-cache ref=\"${REGISTRY}/cache:{service}\" mode=\"max\"", "");
+    let gateway = test
+        .read("services/legacy_gateway/Dockerfile")
+        .replace("FROM python:3.12-slim", "FROM local/python:3")
+        .replace("\"python\", \"gateway.py\"", "\"python3\", \"gateway.py\"");
+    let test = test
+        .plan(&plan)
+        .write("services/legacy_gateway/Dockerfile", &gateway);
+    bake(&test, &["--load"]).assert_status(0);
+    // `cmd "pdm" "run" "start"`: PDM in the runtime stage runs the project's script.
+    assert_eq!(
+        run_image("ghcr.io/huleedu/content_service:latest"),
+        "content_service: ok\n"
+    );
+    assert_eq!(
+        run_image("ghcr.io/huleedu/legacy_gateway:latest"),
+        "legacy_gateway: ok\n"
+    );
+}
