@@ -99,12 +99,9 @@ pub fn run(args: &LintArgs, reporter: &Reporter) -> ExitCode {
     }
 }
 
-/// `bakeplan.kdl:12:5`: where the plan asked for this Dockerfile.
+/// `bakeplan.kdl:12:9`: the plan line that declares the service.
 fn plan_line(session: &Session, service: &Service) -> String {
-    let offset = match &service.build {
-        Build::Template { span, .. } => span.offset(),
-        Build::Dockerfile { .. } => service.span.offset(),
-    };
+    let offset = service.span.offset();
     let text = &session.source.text[..offset];
     let line = text.matches('\n').count() + 1;
     let column = offset - text.rfind('\n').map_or(0, |i| i + 1) + 1;
