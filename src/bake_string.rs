@@ -125,7 +125,7 @@ impl BakeString {
         out
     }
 
-    /// Appends literal text.
+    /// This string followed by `other`.
     #[must_use]
     pub fn concat(mut self, other: &BakeString) -> Self {
         self.segments.extend(other.segments.iter().cloned());

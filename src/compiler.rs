@@ -16,10 +16,6 @@ use crate::plan_source::PlanSource;
 use crate::resolver::resolve;
 use crate::template_set::TemplateSet;
 
-#[allow(
-    dead_code,
-    reason = "graph and templates serve the graph and templates commands"
-)]
 pub struct Compilation {
     pub plan: Plan,
     pub graph: DependencyGraph,

@@ -519,7 +519,6 @@ impl Lowerer<'_> {
         body
     }
 
-    #[allow(clippy::too_many_lines)]
     fn body_child(
         &mut self,
         child: &KdlNode,

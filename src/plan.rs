@@ -126,7 +126,6 @@ pub struct Service {
     pub cache_to: Vec<BakeString>,
     pub target: Option<BakeString>,
     pub network: Option<String>,
-    #[allow(dead_code, reason = "read by the affected command")]
     pub inputs: Vec<String>,
     pub env: BTreeMap<String, String>,
     pub ports: Vec<u16>,

@@ -505,7 +505,6 @@ impl Resolver<'_> {
         });
     }
 
-    #[allow(clippy::too_many_lines)]
     fn service(
         &mut self,
         raw: &RawService,
