@@ -75,14 +75,17 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> ExitCode {
     // Compile: the files buildx reads must be the plan's.
     match session.compilation.outputs.write(&session.source) {
         Ok(statuses) => {
-            let written = statuses
-                .iter()
-                .filter(|(_, status)| *status == crate::output_set::FileStatus::Written)
-                .count();
+            let count = |wanted: crate::output_set::FileStatus| {
+                statuses
+                    .iter()
+                    .filter(|(_, status)| *status == wanted)
+                    .count()
+            };
             eprintln!(
-                "compiled {}: {written} files written, {} unchanged",
+                "compiled {}: {} files written, {} unchanged",
                 session.source.path,
-                statuses.len() - written
+                count(crate::output_set::FileStatus::Written),
+                count(crate::output_set::FileStatus::Unchanged)
             );
         }
         Err(errors) => return plan_errors(reporter, &errors, Some(&session.source)),

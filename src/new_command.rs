@@ -101,9 +101,11 @@ pub fn run(args: &NewArgs, reporter: &Reporter) -> ExitCode {
         Ok(compilation) => compilation,
         Err(errors) => return plan_errors(reporter, &errors, Some(&source)),
     };
-    if let Err(errors) = compilation.outputs.check_targets(&source) {
-        return plan_errors(reporter, &errors, Some(&source));
-    }
+    // Checked before the plan is written: a hand-written file in the way leaves it untouched.
+    let current = match compilation.outputs.check_targets(&source) {
+        Ok(current) => current,
+        Err(errors) => return plan_errors(reporter, &errors, Some(&source)),
+    };
     if let Err(error) = std::fs::create_dir_all(source.dir.join(&context)) {
         return usage_error(
             reporter,
@@ -115,7 +117,7 @@ pub fn run(args: &NewArgs, reporter: &Reporter) -> ExitCode {
     {
         return usage_error(reporter, &format!("cannot write {}: {error}", source.path));
     }
-    match compilation.outputs.write(&source) {
+    match compilation.outputs.write_over(&source, &current) {
         Ok(statuses) => {
             println!("added service `{}` to {}", args.name, source.path);
             for (path, status) in statuses {

@@ -103,6 +103,16 @@ impl OutputSet {
     /// Writes every changed file (temp file + rename); returns each file's status.
     pub fn write(&self, source: &PlanSource) -> Result<Vec<(String, FileStatus)>, PlanErrors> {
         let current = self.check_targets(source)?;
+        self.write_over(source, &current)
+    }
+
+    /// Writes every file that differs from `current` (what `check_targets` read), removes the
+    /// stale overlays; returns each file's status.
+    pub fn write_over(
+        &self,
+        source: &PlanSource,
+        current: &BTreeMap<String, Option<String>>,
+    ) -> Result<Vec<(String, FileStatus)>, PlanErrors> {
         let mut statuses = Vec::new();
         for file in self.files.values() {
             if current.get(&file.path).and_then(Option::as_deref) == Some(file.contents.as_str()) {
