@@ -2,19 +2,20 @@
 //! Each stage reports every error it finds; a stage with errors stops the pipeline, and
 //! nothing is written by any of them.
 
-use crate::bake_model::BakeFile;
-use crate::dependency_graph::DependencyGraph;
-use crate::dockerfile_renderer::DockerfileRenderer;
-use crate::hcl_writer::to_hcl;
-use crate::lowerer::lower;
-use crate::marker::marker;
-use crate::output_set::{OutputFile, OutputSet};
-use crate::parser::{parse, parse_and_lower};
-use crate::plan::{BakeFormat, Build, Plan};
-use crate::plan_error::{PlanError, PlanErrors};
-use crate::plan_source::PlanSource;
-use crate::resolver::resolve;
-use crate::template_set::TemplateSet;
+use crate::emit::bake_model::BakeFile;
+use crate::emit::dockerfile::DockerfileRenderer;
+use crate::emit::hcl::to_hcl;
+use crate::emit::marker::marker;
+use crate::emit::output_set::{OutputFile, OutputSet};
+use crate::graph::dependency::DependencyGraph;
+use crate::plan::error::{PlanError, PlanErrors};
+use crate::plan::model::{BakeFormat, Build, Plan};
+use crate::plan::parse::lower::lower;
+use crate::plan::parse::parse_and_lower;
+use crate::plan::parse::syntax::parse;
+use crate::plan::resolve::resolve;
+use crate::plan::source::PlanSource;
+use crate::plan::template_set::TemplateSet;
 
 pub struct Compilation {
     pub plan: Plan,
@@ -157,7 +158,7 @@ fn render_dockerfiles(
     renderer: &DockerfileRenderer<'_>,
     marker: &str,
 ) -> Vec<Result<OutputFile, PlanError>> {
-    let render = |services: &[crate::plan::Service]| -> Vec<Result<OutputFile, PlanError>> {
+    let render = |services: &[crate::plan::model::Service]| -> Vec<Result<OutputFile, PlanError>> {
         services
             .iter()
             .filter_map(|service| match &service.build {

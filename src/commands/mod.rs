@@ -1,0 +1,13 @@
+//! The commands: one file each, the reporter that prints diagnostics, and the docker helpers.
+
+pub mod affected;
+pub mod bake;
+pub mod compile;
+pub mod docker;
+pub mod git;
+pub mod graph;
+pub mod lint;
+pub mod new;
+pub mod reporter;
+pub mod session;
+pub mod templates;

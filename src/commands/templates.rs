@@ -1,0 +1,133 @@
+//! `bakeplan templates [NAME]`: the built-in and plan templates, or one template in full.
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use crate::cli::TemplatesArgs;
+use crate::commands::reporter::Reporter;
+use crate::commands::session::{plan_errors, usage_error};
+use crate::compiler::load_templates;
+use crate::plan::source::PlanSource;
+use crate::plan::suggestion::did_you_mean;
+use crate::plan::template_set::{TemplateDef, TemplateOrigin, TemplateSet};
+
+pub fn run(args: &TemplatesArgs, reporter: &Reporter) -> ExitCode {
+    // Without a plan file, the built-ins alone.
+    let templates = if args.plan.exists() {
+        let source = match PlanSource::read(&args.plan) {
+            Ok(source) => source,
+            Err(error) => return plan_errors(reporter, &error.into(), None),
+        };
+        match load_templates(&source) {
+            Ok(templates) => templates,
+            Err(errors) => return plan_errors(reporter, &errors, Some(&source)),
+        }
+    } else {
+        let source = PlanSource::from_text(&args.plan, String::new());
+        match TemplateSet::load(&source, None) {
+            Ok(templates) => templates,
+            Err(errors) => return plan_errors(reporter, &errors, None),
+        }
+    };
+    match &args.name {
+        None => print!("{}", list(&templates)),
+        Some(name) => {
+            if let Some(def) = templates.templates.get(name) {
+                print!("{}", describe(def));
+            } else {
+                let hint = did_you_mean(name, templates.templates.keys().map(String::as_str))
+                    .unwrap_or_else(|| {
+                        format!(
+                            "the templates are: {}",
+                            templates
+                                .templates
+                                .keys()
+                                .cloned()
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    });
+                return usage_error(reporter, &format!("no template is named `{name}`; {hint}"));
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn origin(def: &TemplateDef) -> String {
+    match &def.origin {
+        TemplateOrigin::BuiltIn => "built-in".to_owned(),
+        TemplateOrigin::Plan(path) => path.clone(),
+    }
+}
+
+fn list(templates: &TemplateSet) -> String {
+    let width = templates
+        .templates
+        .keys()
+        .map(String::len)
+        .max()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for def in templates.templates.values() {
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:<10}  {}",
+            def.name,
+            origin(def),
+            def.description
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n`bakeplan templates NAME` shows a template's parameters."
+    );
+    out
+}
+
+fn describe(def: &TemplateDef) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} ({})\n\n{}\n",
+        def.name,
+        origin(def),
+        def.description
+    );
+    let _ = writeln!(out, "parameters:");
+    if def.params.is_empty() {
+        let _ = writeln!(out, "  (none)");
+    }
+    let width = def
+        .params
+        .iter()
+        .map(|param| param.name.len())
+        .max()
+        .unwrap_or(0);
+    for param in &def.params {
+        let default = match &param.default {
+            None => "required".to_owned(),
+            Some(value) if value.is_empty() => "default: (empty)".to_owned(),
+            Some(value) => format!("default: {value:?}"),
+        };
+        let description = param.description.as_deref().unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {default:<22}  {description}",
+            param.name
+        );
+    }
+    for (label, note) in [
+        ("depends-on", &def.depends_on),
+        ("secret", &def.secret),
+        ("cache-mount", &def.cache_mount),
+    ] {
+        let _ = writeln!(
+            out,
+            "\n{label}: {}",
+            note.as_deref()
+                .unwrap_or("not used beyond ordering and named contexts")
+        );
+    }
+    out
+}

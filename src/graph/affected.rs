@@ -1,0 +1,91 @@
+//! Which services a set of changed files affects: those whose `inputs` globs match a changed
+//! file (or whose plan file, plan template or hand-written Dockerfile changed), plus every
+//! service that depends on them, directly or not.
+
+use std::collections::BTreeSet;
+
+use globset::GlobSetBuilder;
+use serde::Serialize;
+
+use crate::graph::dependency::DependencyGraph;
+use crate::plan::model::{Build, Plan};
+use crate::plan::path::normalize;
+
+#[derive(Debug, Serialize)]
+pub struct Affected {
+    /// Every affected service, in plan order.
+    pub services: Vec<String>,
+    /// The affected services in build waves: each wave only needs earlier ones.
+    pub waves: Vec<Vec<String>>,
+    /// The services a changed file touched directly.
+    pub changed: Vec<String>,
+}
+
+/// Globs are matched against paths relative to the plan folder; `*` stays within a folder,
+/// `**` crosses folders.
+fn matcher(patterns: &[String]) -> Result<globset::GlobSet, globset::Error> {
+    let mut builder = GlobSetBuilder::new();
+    for pattern in patterns {
+        builder.add(
+            globset::GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .build()?,
+        );
+    }
+    builder.build()
+}
+
+/// `plan_file` is the plan's file name: a change to it affects every service.
+pub fn affected(
+    plan: &Plan,
+    graph: &DependencyGraph,
+    plan_file: &str,
+    changed_files: &[String],
+) -> Result<Affected, String> {
+    let changed_files: Vec<String> = changed_files
+        .iter()
+        .map(|file| file.trim())
+        .filter(|file| !file.is_empty())
+        .filter_map(normalize)
+        .collect();
+    let plan_changed = changed_files.iter().any(|file| file == plan_file);
+    let mut touched = BTreeSet::new();
+    for service in &plan.services {
+        let mut patterns = service.inputs.clone();
+        match &service.build {
+            Build::Dockerfile { path }
+            | Build::Template {
+                file: Some(path), ..
+            } => patterns.push(path.clone()),
+            Build::Template { file: None, .. } => {}
+        }
+        let set = matcher(&patterns)
+            .map_err(|error| format!("service `{}`: bad inputs glob: {error}", service.name))?;
+        if plan_changed || changed_files.iter().any(|file| set.is_match(file)) {
+            touched.insert(service.name.clone());
+        }
+    }
+    let all = graph.with_dependents(&touched);
+    let in_plan_order = |names: &BTreeSet<String>| -> Vec<String> {
+        plan.services
+            .iter()
+            .filter(|service| names.contains(&service.name))
+            .map(|service| service.name.clone())
+            .collect()
+    };
+    let waves = graph
+        .waves()
+        .into_iter()
+        .map(|wave| {
+            wave.into_iter()
+                .filter(|name| all.contains(name))
+                .collect::<Vec<_>>()
+        })
+        .filter(|wave| !wave.is_empty())
+        .collect();
+    Ok(Affected {
+        services: in_plan_order(&all),
+        waves,
+        changed: in_plan_order(&touched),
+    })
+}

@@ -1,0 +1,273 @@
+//! Stage 4: the service dependency graph in petgraph. Edges run from a dependency to the
+//! service that needs it (`depends-on` and `from <service>`). Cycles are found as strongly
+//! connected components, so a cycle error names every service on it, in order.
+
+use std::collections::BTreeMap;
+
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
+
+use crate::plan::error::{PlanError, PlanErrors};
+use crate::plan::model::{EdgeKind, Plan};
+use crate::plan::source::PlanSource;
+
+pub struct DependencyGraph {
+    pub graph: DiGraph<String, EdgeKind>,
+    pub index: BTreeMap<String, NodeIndex>,
+}
+
+impl DependencyGraph {
+    /// Builds the graph; any cycle is an error pointing at every edge on it.
+    pub fn build(source: &PlanSource, plan: &Plan) -> Result<Self, PlanErrors> {
+        let mut graph = DiGraph::new();
+        let mut index = BTreeMap::new();
+        for service in &plan.services {
+            index.insert(service.name.clone(), graph.add_node(service.name.clone()));
+        }
+        for service in &plan.services {
+            for dependency in &service.dependencies {
+                if let Some(&from) = index.get(&dependency.service) {
+                    graph.add_edge(from, index[&service.name], dependency.kind);
+                }
+            }
+        }
+        let this = Self { graph, index };
+        let mut errors = PlanErrors::default();
+        let mut components: Vec<Vec<NodeIndex>> = tarjan_scc(&this.graph)
+            .into_iter()
+            .filter(|component| component.len() > 1)
+            .collect();
+        // Report cycles in plan order.
+        for component in &mut components {
+            component.sort();
+        }
+        components.sort();
+        for component in components {
+            errors.push(this.cycle_error(source, plan, &component));
+        }
+        errors.into_result(this)
+    }
+
+    /// A cycle through the component, starting at its first service in plan order, following
+    /// "depends on" from each service to the next.
+    fn cycle_error(&self, source: &PlanSource, plan: &Plan, component: &[NodeIndex]) -> PlanError {
+        let start = component[0];
+        let mut path = vec![start];
+        let mut current = start;
+        // Walk dependencies inside the component until we are back at the start.
+        loop {
+            let next = self
+                .graph
+                .edges_directed(current, petgraph::Direction::Incoming)
+                .map(|edge| edge.source())
+                .filter(|node| component.contains(node))
+                .min_by_key(|node| {
+                    (
+                        usize::from(*node != start),
+                        distance_back(self, *node, start, component),
+                    )
+                })
+                .expect("a strongly connected component has a way back");
+            if next == start {
+                break;
+            }
+            path.push(next);
+            current = next;
+            if path.len() > component.len() {
+                break;
+            }
+        }
+        let names: Vec<&str> = path.iter().map(|node| self.graph[*node].as_str()).collect();
+        let mut chain = names.join(" → ");
+        chain.push_str(" → ");
+        chain.push_str(names[0]);
+        let mut error: Option<PlanError> = None;
+        for (i, name) in names.iter().enumerate() {
+            let next = names[(i + 1) % names.len()];
+            let service = plan.service(name).expect("graph nodes are services");
+            let dependency = service
+                .dependencies
+                .iter()
+                .find(|dependency| dependency.service == next)
+                .expect("cycle edges come from dependencies");
+            let verb = match dependency.kind {
+                EdgeKind::DependsOn => "depends on",
+                EdgeKind::From => "is built from",
+            };
+            let label = format!("`{name}` {verb} `{next}`");
+            error = Some(match error {
+                None => PlanError::at(
+                    source,
+                    "bakeplan::cycle",
+                    dependency.span,
+                    format!("dependency cycle: {chain}"),
+                    label,
+                ),
+                Some(error) => error.with_label(dependency.span, label),
+            });
+        }
+        error
+            .expect("a cycle has edges")
+            .with_help("bake cannot order these services: remove one of these edges".to_owned())
+    }
+
+    /// Node indices with every dependency before its dependents.
+    fn order(&self) -> Vec<NodeIndex> {
+        petgraph::algo::toposort(&self.graph, None)
+            .expect("cycles were refused when the graph was built")
+    }
+
+    /// Build waves: wave 0 has no dependencies; each later wave depends only on earlier ones.
+    /// Within a wave, services keep plan order.
+    pub fn waves(&self) -> Vec<Vec<String>> {
+        let mut wave = vec![0usize; self.graph.node_count()];
+        for node in self.order() {
+            for edge in self
+                .graph
+                .edges_directed(node, petgraph::Direction::Incoming)
+            {
+                wave[node.index()] = wave[node.index()].max(wave[edge.source().index()] + 1);
+            }
+        }
+        let mut waves: Vec<Vec<String>> = Vec::new();
+        for node in self.graph.node_indices() {
+            let w = wave[node.index()];
+            if waves.len() <= w {
+                waves.resize(w + 1, Vec::new());
+            }
+            waves[w].push(self.graph[node].clone());
+        }
+        waves
+    }
+
+    /// The longest dependency chain (by services), dependencies first; on a tie, the chain
+    /// ending at the service earliest in the plan.
+    pub fn critical_path(&self) -> Vec<String> {
+        let count = self.graph.node_count();
+        let mut depth = vec![1usize; count];
+        let mut via: Vec<Option<NodeIndex>> = vec![None; count];
+        for node in self.order() {
+            for edge in self
+                .graph
+                .edges_directed(node, petgraph::Direction::Incoming)
+            {
+                let source = edge.source();
+                let candidate = depth[source.index()] + 1;
+                if candidate > depth[node.index()]
+                    || (candidate == depth[node.index()]
+                        && via[node.index()].is_some_and(|v| source < v))
+                {
+                    depth[node.index()] = candidate;
+                    via[node.index()] = Some(source);
+                }
+            }
+        }
+        let Some(end) = self
+            .graph
+            .node_indices()
+            .max_by_key(|node| (depth[node.index()], std::cmp::Reverse(*node)))
+        else {
+            return Vec::new();
+        };
+        let mut path = Vec::new();
+        let mut current = Some(end);
+        while let Some(node) = current {
+            path.push(self.graph[node].clone());
+            current = via[node.index()];
+        }
+        path.reverse();
+        path
+    }
+
+    /// For each service (in plan order): the distinct dependency paths starting at it (itself
+    /// included), and how many services it reaches (itself included). Paths beyond reach are
+    /// the diamonds bake walks again and again.
+    pub fn path_counts(&self) -> Vec<(u128, usize)> {
+        let count = self.graph.node_count();
+        let words = count.div_ceil(64);
+        let mut paths = vec![1u128; count];
+        let mut reach = vec![vec![0u64; words]; count];
+        for node in self.order() {
+            let i = node.index();
+            reach[i][i / 64] |= 1 << (i % 64);
+            let sources: Vec<usize> = self
+                .graph
+                .edges_directed(node, petgraph::Direction::Incoming)
+                .map(|edge| edge.source().index())
+                .collect();
+            for source in sources {
+                paths[i] = paths[i].saturating_add(paths[source]);
+                let (low, high) = reach.split_at_mut(i.max(source));
+                let (into, from) = if i > source {
+                    (&mut high[0], &low[source])
+                } else {
+                    (&mut low[i], &high[0])
+                };
+                for (word, bits) in into.iter_mut().zip(from) {
+                    *word |= bits;
+                }
+            }
+        }
+        paths
+            .into_iter()
+            .zip(
+                reach
+                    .iter()
+                    .map(|bits| bits.iter().map(|word| word.count_ones() as usize).sum()),
+            )
+            .collect()
+    }
+
+    /// `services` and every service that depends on them, directly or not.
+    pub fn with_dependents(
+        &self,
+        services: &std::collections::BTreeSet<String>,
+    ) -> std::collections::BTreeSet<String> {
+        let mut found = std::collections::BTreeSet::new();
+        let mut stack: Vec<NodeIndex> = services
+            .iter()
+            .filter_map(|name| self.index.get(name).copied())
+            .collect();
+        while let Some(node) = stack.pop() {
+            if found.insert(self.graph[node].clone()) {
+                stack.extend(
+                    self.graph
+                        .neighbors_directed(node, petgraph::Direction::Outgoing),
+                );
+            }
+        }
+        found
+    }
+}
+
+/// How many dependency steps from `node` lead back to `start` (for choosing the shortest cycle).
+fn distance_back(
+    graph: &DependencyGraph,
+    node: NodeIndex,
+    start: NodeIndex,
+    component: &[NodeIndex],
+) -> usize {
+    let mut frontier = vec![node];
+    let mut seen = vec![node];
+    for steps in 0..component.len() {
+        let mut next = Vec::new();
+        for current in frontier {
+            if current == start {
+                return steps;
+            }
+            for edge in graph
+                .graph
+                .edges_directed(current, petgraph::Direction::Incoming)
+            {
+                let source = edge.source();
+                if component.contains(&source) && !seen.contains(&source) {
+                    seen.push(source);
+                    next.push(source);
+                }
+            }
+        }
+        frontier = next;
+    }
+    usize::MAX
+}

@@ -1,0 +1,188 @@
+//! `bakeplan graph` output formats: text for a terminal, Graphviz dot, Mermaid, and JSON.
+
+use std::fmt::Write as _;
+
+use crate::graph::view::GraphView;
+
+fn description_suffix(description: Option<&String>) -> String {
+    description.map_or_else(String::new, |text| format!(" — {text}"))
+}
+
+pub fn text(view: &GraphView) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} services, {} edges, {} waves, {} groups",
+        view.services.len(),
+        view.edges.len(),
+        view.waves.len(),
+        view.groups.len()
+    );
+    let _ = writeln!(out, "\nservices (← what each one needs first):");
+    let width = view
+        .services
+        .iter()
+        .map(|service| service.name.len())
+        .max()
+        .unwrap_or(0);
+    for service in &view.services {
+        let needs: Vec<String> = view
+            .edges
+            .iter()
+            .filter(|edge| edge.to == service.name)
+            .map(|edge| {
+                if edge.kind == "from" {
+                    format!("{} (from)", edge.from)
+                } else {
+                    edge.from.clone()
+                }
+            })
+            .collect();
+        let needs = if needs.is_empty() {
+            String::new()
+        } else {
+            format!(" ← {}", needs.join(", "))
+        };
+        let line = format!(
+            "  {:<width$}{}{}",
+            service.name,
+            needs,
+            description_suffix(service.description.as_ref())
+        );
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+    let _ = writeln!(out, "\nbuild waves (each after the ones before):");
+    for (i, wave) in view.waves.iter().enumerate() {
+        let _ = writeln!(out, "  {}: {}", i + 1, wave.join(", "));
+    }
+    let _ = writeln!(
+        out,
+        "\ncritical path ({} services): {}",
+        view.critical_path.len(),
+        view.critical_path.join(" → ")
+    );
+    if !view.groups.is_empty() {
+        let _ = writeln!(out, "\ngroups:");
+        for (name, members) in &view.groups {
+            let _ = writeln!(out, "  {name}: {}", members.join(", "));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\ndependency paths: {} ({} repeated)",
+        view.dependency_paths, view.repeated_paths
+    );
+    out
+}
+
+fn quote(text: &str) -> String {
+    serde_json::to_string(text).expect("strings serialize")
+}
+
+pub fn dot(view: &GraphView) -> String {
+    let mut out =
+        String::from("digraph bakeplan {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n");
+    for service in &view.services {
+        let label = match &service.description {
+            Some(description) => format!(
+                "{}\\n{}",
+                service.name,
+                description.replace('\\', "\\\\").replace('"', "\\\"")
+            ),
+            None => service.name.clone(),
+        };
+        let _ = writeln!(out, "  {} [label=\"{label}\"];", quote(&service.name));
+    }
+    let critical = |from: &str, to: &str| {
+        view.critical_path
+            .windows(2)
+            .any(|pair| pair[0] == from && pair[1] == to)
+    };
+    for edge in &view.edges {
+        let mut attributes = Vec::new();
+        if edge.kind == "from" {
+            attributes.push("style=bold, label=\"from\"");
+        }
+        if critical(&edge.from, &edge.to) {
+            attributes.push("color=red, penwidth=2");
+        }
+        let style = if attributes.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", attributes.join(", "))
+        };
+        let _ = writeln!(
+            out,
+            "  {} -> {}{style};",
+            quote(&edge.from),
+            quote(&edge.to)
+        );
+    }
+    for (i, (name, members)) in view.groups.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  subgraph cluster_{i} {{\n    label={};\n    style=dashed;",
+            quote(name)
+        );
+        for member in members
+            .iter()
+            .filter(|member| view.services.iter().any(|service| &service.name == *member))
+        {
+            let _ = writeln!(out, "    {};", quote(member));
+        }
+        out.push_str("  }\n");
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// Mermaid node ids must be plain: `s0`, `s1`… with the name as the label.
+pub fn mermaid(view: &GraphView) -> String {
+    let id = |name: &str| {
+        view.services
+            .iter()
+            .position(|service| service.name == name)
+            .map_or_else(|| name.to_owned(), |i| format!("s{i}"))
+    };
+    let mut out = String::from("flowchart LR\n");
+    for (i, service) in view.services.iter().enumerate() {
+        let label = match &service.description {
+            Some(description) => format!("{}<br/><small>{}</small>", service.name, description),
+            None => service.name.clone(),
+        };
+        let _ = writeln!(out, "  s{i}[\"{}\"]", label.replace('"', "#quot;"));
+    }
+    for edge in &view.edges {
+        let arrow = if edge.kind == "from" {
+            "==>|from|"
+        } else {
+            "-->"
+        };
+        let _ = writeln!(out, "  {} {arrow} {}", id(&edge.from), id(&edge.to));
+    }
+    for (i, (name, members)) in view.groups.iter().enumerate() {
+        let _ = writeln!(out, "  subgraph g{i}[\"{}\"]", name.replace('"', "#quot;"));
+        for member in members
+            .iter()
+            .filter(|member| view.services.iter().any(|service| &service.name == *member))
+        {
+            let _ = writeln!(out, "    {}", id(member));
+        }
+        out.push_str("  end\n");
+    }
+    if view.critical_path.len() > 1 {
+        let ids: Vec<String> = view.critical_path.iter().map(|name| id(name)).collect();
+        let _ = writeln!(
+            out,
+            "  classDef critical stroke:#d33,stroke-width:3px\n  class {} critical",
+            ids.join(",")
+        );
+    }
+    out
+}
+
+pub fn json(view: &GraphView) -> String {
+    let mut text = serde_json::to_string_pretty(view).expect("the graph view serializes");
+    text.push('\n');
+    text
+}

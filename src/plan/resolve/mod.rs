@@ -1,0 +1,236 @@
+//! Stage 3: resolve the raw plan into a `Plan`. Defaults are applied here, once; names,
+//! references, paths and values are checked here, and every error is collected.
+
+mod fields;
+mod groups;
+mod profile;
+mod service;
+mod variables;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use miette::SourceSpan;
+
+use crate::plan::bake_string::BakeString;
+use crate::plan::error::{PlanError, PlanErrors};
+use crate::plan::model::{BakeFormat, CacheMount, Plan};
+use crate::plan::path::plan_path;
+use crate::plan::raw::{RawPlan, Text};
+use crate::plan::source::PlanSource;
+use crate::plan::suggestion::did_you_mean;
+use crate::plan::template_set::TemplateSet;
+
+/// Service children a profile may set: those that change only the bake file, never a Dockerfile
+/// or the graph.
+pub(super) const PROFILE_CHILDREN: &[&str] = &[
+    "platforms",
+    "tags",
+    "args",
+    "labels",
+    "registry-cache",
+    "cache-from",
+    "cache-to",
+    "target",
+    "network",
+    "secret",
+    "push",
+    "load",
+    "no-cache",
+    "pull",
+];
+
+pub fn resolve(
+    source: &PlanSource,
+    raw: &RawPlan,
+    templates: &TemplateSet,
+) -> Result<Plan, PlanErrors> {
+    let mut resolver = Resolver {
+        source,
+        templates,
+        errors: PlanErrors::default(),
+        variables: BTreeSet::new(),
+        cache_mounts: BTreeMap::new(),
+        service_names: BTreeSet::new(),
+    };
+    let plan = resolver.plan(raw);
+    resolver.errors.into_result(plan)
+}
+
+struct Resolver<'a> {
+    pub(super) source: &'a PlanSource,
+    templates: &'a TemplateSet,
+    errors: PlanErrors,
+    variables: BTreeSet<String>,
+    cache_mounts: BTreeMap<String, CacheMount>,
+    service_names: BTreeSet<String>,
+}
+
+impl Resolver<'_> {
+    pub(super) fn error(
+        &mut self,
+        code: &'static str,
+        span: SourceSpan,
+        message: String,
+        label: &str,
+    ) -> &mut PlanError {
+        self.errors
+            .push(PlanError::at(self.source, code, span, message, label));
+        self.errors.0.last_mut().expect("just pushed")
+    }
+
+    /// "`NAME` is defined twice", pointing at both places.
+    pub(super) fn duplicate(
+        &mut self,
+        what: &str,
+        verb: &str,
+        name: &str,
+        span: SourceSpan,
+        first: SourceSpan,
+    ) {
+        let (second_label, first_label) = if verb == "declared" {
+            ("second declaration", "first declaration")
+        } else {
+            ("second definition", "first definition")
+        };
+        self.error(
+            "bakeplan::duplicate",
+            span,
+            format!("{what} `{name}` is {verb} twice"),
+            second_label,
+        )
+        .labels
+        .push(miette::LabeledSpan::new_with_span(
+            Some(first_label.into()),
+            first,
+        ));
+    }
+
+    pub(super) fn bake(&mut self, text: &Text) -> BakeString {
+        match BakeString::parse(text, &self.variables, self.source) {
+            Ok(value) => value,
+            Err(error) => {
+                self.errors.push(error);
+                BakeString::default()
+            }
+        }
+    }
+
+    pub(super) fn path(&mut self, text: &Text, what: &str) -> Option<String> {
+        match plan_path(self.source, text, what) {
+            Ok(path) => Some(path),
+            Err(error) => {
+                self.errors.push(error);
+                None
+            }
+        }
+    }
+
+    fn plan(&mut self, raw: &RawPlan) -> Plan {
+        let variables = self.variables(raw);
+        self.declare_cache_mounts(raw);
+        let (bake_path, bake_format, bake_span, dockerfile_pattern) = self.emit(raw);
+        let top_cache = raw
+            .registry_cache
+            .as_ref()
+            .and_then(|cache| self.registry_cache(cache, None));
+        self.declare_services(raw);
+        let services = raw
+            .services
+            .iter()
+            .filter_map(|service| {
+                self.service(
+                    service,
+                    raw.defaults.as_ref(),
+                    top_cache.as_ref(),
+                    dockerfile_pattern.as_ref(),
+                )
+            })
+            .collect();
+        let groups = self.groups(raw);
+        let profiles = raw
+            .profiles
+            .iter()
+            .filter_map(|profile| self.profile(profile, top_cache.as_ref()))
+            .collect();
+        let mut profile_names = BTreeMap::new();
+        for profile in &raw.profiles {
+            if let Some(first) = profile_names.insert(profile.name.value.clone(), profile.name.span)
+            {
+                self.duplicate(
+                    "profile",
+                    "defined",
+                    &profile.name.value,
+                    profile.name.span,
+                    first,
+                );
+            }
+        }
+        Plan {
+            variables,
+            services,
+            groups,
+            profiles,
+            bake_path,
+            bake_format,
+            bake_span,
+        }
+    }
+
+    fn emit(&mut self, raw: &RawPlan) -> (String, BakeFormat, SourceSpan, Option<Text>) {
+        let default_span = SourceSpan::new(0.into(), 0);
+        let Some(emit) = &raw.emit else {
+            return (
+                "docker-bake.hcl".to_owned(),
+                BakeFormat::Hcl,
+                default_span,
+                None,
+            );
+        };
+        let (bake_path, format, span) = match &emit.bake {
+            None => ("docker-bake.hcl".to_owned(), BakeFormat::Hcl, default_span),
+            Some(text) => {
+                let path = self.path(text, "bake file").unwrap_or_default();
+                let extension = camino::Utf8Path::new(&path)
+                    .extension()
+                    .map(str::to_ascii_lowercase);
+                let format = if extension.as_deref() == Some("hcl") {
+                    BakeFormat::Hcl
+                } else if extension.as_deref() == Some("json") {
+                    BakeFormat::Json
+                } else {
+                    self.error(
+                        "bakeplan::bad-value",
+                        text.span,
+                        format!("the bake file `{}` must end in .hcl or .json", text.value),
+                        "unknown bake file format",
+                    )
+                    .help = Some(
+                        "write emit bake=\"docker-bake.hcl\" or bake=\"docker-bake.json\""
+                            .to_owned(),
+                    );
+                    BakeFormat::Hcl
+                };
+                (path, format, text.span)
+            }
+        };
+        if let Some(pattern) = &emit.dockerfile {
+            let mut rest = pattern.value.as_str();
+            while let Some(open) = rest.find('{') {
+                let after = &rest[open + 1..];
+                let Some(close) = after.find('}') else { break };
+                let name = &after[..close];
+                if !matches!(name, "context" | "service") {
+                    self.error(
+                        "bakeplan::bad-value",
+                        pattern.span,
+                        format!("unknown placeholder `{{{name}}}` in the Dockerfile path"),
+                        "only {context} and {service} are replaced",
+                    )
+                    .help = did_you_mean(name, ["context", "service"]);
+                }
+                rest = &after[close + 1..];
+            }
+        }
+        (bake_path, format, span, emit.dockerfile.clone())
+    }
+}

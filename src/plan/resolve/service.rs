@@ -1,0 +1,453 @@
+//! Services: their names, their build (template or hand-written Dockerfile), and every field.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use miette::SourceSpan;
+
+use super::Resolver;
+use crate::plan::bake_string::BakeString;
+use crate::plan::model::{Base, Build, Dependency, EdgeKind, RegistryCache, Service};
+use crate::plan::names::{
+    is_context_name, is_identifier, is_image_reference, is_label_key, is_remote_context,
+    is_valid_name,
+};
+use crate::plan::path::join;
+use crate::plan::raw::{RawPlan, RawService, RawServiceBody, RawTemplateUse, Text};
+use crate::plan::suggestion::did_you_mean;
+use crate::plan::template_set::TemplateOrigin;
+
+impl Resolver<'_> {
+    pub(super) fn declare_services(&mut self, raw: &RawPlan) {
+        let mut seen: BTreeMap<&str, SourceSpan> = BTreeMap::new();
+        for service in &raw.services {
+            let name = &service.name;
+            if !is_valid_name(&name.value) {
+                let suggestion = name.value.to_ascii_lowercase().replace(
+                    |c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+                    "-",
+                );
+                self.error(
+                    "bakeplan::bad-name",
+                    name.span,
+                    format!("`{}` is not a valid service name", name.value),
+                    "expected [a-z0-9][a-z0-9_-]*",
+                )
+                .help = Some(format!(
+                    "service names are bake target names and image path components: lowercase letters, digits, `_` and `-`, such as `{suggestion}`"
+                ));
+            }
+            if let Some(first) = seen.insert(&name.value, name.span) {
+                self.duplicate("service", "defined", &name.value, name.span, first);
+            }
+        }
+        self.service_names = seen.into_keys().map(str::to_owned).collect();
+    }
+
+    pub(super) fn unknown_service(&mut self, text: &Text, what: &str) {
+        let help = did_you_mean(&text.value, self.service_names.iter().map(String::as_str));
+        self.error(
+            "bakeplan::unknown-service",
+            text.span,
+            format!(
+                "{what} names `{}`, which is not a service of this plan",
+                text.value
+            ),
+            "unknown service",
+        )
+        .help = help.or_else(|| {
+            Some(format!(
+                "the services are: {}",
+                self.service_names
+                    .iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        });
+    }
+
+    pub(super) fn service(
+        &mut self,
+        raw: &RawService,
+        defaults: Option<&RawServiceBody>,
+        top_cache: Option<&RegistryCache>,
+        dockerfile_pattern: Option<&Text>,
+    ) -> Option<Service> {
+        let own = &raw.body;
+        let name = raw.name.value.clone();
+        let d = defaults;
+        // The service's own value, else the inherited default.
+        macro_rules! pick {
+            ($field:ident) => {
+                own.$field
+                    .as_ref()
+                    .or_else(|| d.and_then(|body| body.$field.as_ref()))
+            };
+        }
+        let context = pick!(context)
+            .and_then(|text| self.path(text, "context"))
+            .unwrap_or_else(|| ".".to_owned());
+
+        // Build: the service's own template or dockerfile replaces the inherited one.
+        if let (Some(template), Some(dockerfile)) = (&own.template, &own.dockerfile) {
+            self.error(
+                "bakeplan::conflict",
+                dockerfile.span,
+                format!("service `{name}` has both a `template` and a `dockerfile`"),
+                "hand-written Dockerfile here",
+            )
+            .labels
+            .push(miette::LabeledSpan::new_with_span(
+                Some("template here".into()),
+                template.span,
+            ));
+            return None;
+        }
+        let (template, dockerfile) = if own.template.is_some() || own.dockerfile.is_some() {
+            (own.template.as_ref(), own.dockerfile.as_ref())
+        } else {
+            (
+                d.and_then(|b| b.template.as_ref()),
+                d.and_then(|b| b.dockerfile.as_ref()),
+            )
+        };
+        let build = if let Some(template) = template {
+            self.template_build(&name, &context, template, dockerfile_pattern)?
+        } else if let Some(dockerfile) = dockerfile {
+            Build::Dockerfile {
+                path: self.path(dockerfile, "dockerfile")?,
+            }
+        } else {
+            self.error(
+                "bakeplan::missing-build",
+                raw.name.span,
+                format!("service `{name}` has neither a `template` nor a `dockerfile`"),
+                "how is this service built?",
+            )
+            .help = Some(format!(
+                "add `template \"python-pdm\"` (or another of: {}) to the service or to `defaults`, or `dockerfile \"path/to/Dockerfile\"`",
+                self.templates
+                    .templates
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            return None;
+        };
+
+        let mut dependencies = Vec::new();
+        let from = pick!(from).map(|text| {
+            if self.service_names.contains(&text.value) {
+                if text.value == name {
+                    self.error(
+                        "bakeplan::self-dependency",
+                        text.span,
+                        format!("service `{name}` is built from itself"),
+                        "names its own service",
+                    );
+                } else {
+                    dependencies.push(Dependency { service: text.value.clone(), kind: EdgeKind::From, span: text.span });
+                }
+                Base::Service(text.value.clone())
+            } else {
+                if !is_image_reference(&text.value) {
+                    self.error(
+                        "bakeplan::bad-value",
+                        text.span,
+                        format!("`{}` is neither a service of this plan nor an image reference", text.value),
+                        "not a service or an image",
+                    )
+                    .help = did_you_mean(&text.value, self.service_names.iter().map(String::as_str))
+                        .or_else(|| Some("an image reference is like `python:3.12-slim` or `registry/repo@sha256:...`".to_owned()));
+                }
+                Base::Image(text.value.clone())
+            }
+        });
+
+        let mut depends_on = Vec::new();
+        if let Some(list) = pick!(depends_on) {
+            for text in list {
+                if depends_on.contains(&text.value) {
+                    self.error(
+                        "bakeplan::duplicate",
+                        text.span,
+                        format!("`{}` is listed twice in depends-on", text.value),
+                        "listed again",
+                    );
+                } else if text.value == name {
+                    self.error(
+                        "bakeplan::self-dependency",
+                        text.span,
+                        format!("service `{name}` depends on itself"),
+                        "a service cannot depend on itself",
+                    )
+                    .help = Some("remove it from `depends-on`".to_owned());
+                } else if !self.service_names.contains(&text.value) {
+                    self.unknown_service(text, "depends-on");
+                } else {
+                    depends_on.push(text.value.clone());
+                    dependencies.push(Dependency {
+                        service: text.value.clone(),
+                        kind: EdgeKind::DependsOn,
+                        span: text.span,
+                    });
+                }
+            }
+        }
+
+        let mut contexts = BTreeMap::new();
+        for dependency in &dependencies {
+            contexts.insert(
+                dependency.service.clone(),
+                BakeString::literal(format!("target:{}", dependency.service)),
+            );
+        }
+        if let Some(map) = pick!(contexts) {
+            for (key, value) in map {
+                if !is_context_name(&key.value) {
+                    self.error(
+                        "bakeplan::bad-name",
+                        key.span,
+                        format!("`{}` is not a valid named-context name", key.value),
+                        "lowercase letters, digits, `.`, `_`, `-`, `/` and `:`",
+                    );
+                    continue;
+                }
+                if contexts.contains_key(&key.value) {
+                    self.error(
+                        "bakeplan::conflict",
+                        key.span,
+                        format!(
+                            "named context `{}` is already the service dependency of the same name",
+                            key.value
+                        ),
+                        "clashes with a depends-on/from context",
+                    );
+                    continue;
+                }
+                let resolved = if is_remote_context(&value.value) {
+                    self.bake(value)
+                } else {
+                    match self.path(value, "named context") {
+                        Some(path) => BakeString::literal(path),
+                        None => continue,
+                    }
+                };
+                contexts.insert(key.value.clone(), resolved);
+            }
+        }
+
+        let image = match pick!(image) {
+            Some(text) => self.bake(text),
+            None if self.variables.contains("REGISTRY") => {
+                let text = Text::new(format!("${{REGISTRY}}/{name}"), raw.name.span);
+                self.bake(&text)
+            }
+            None => BakeString::literal(name.clone()),
+        };
+        let tags = if let Some(list) = pick!(tags) {
+            list.iter().map(|text| self.bake(text)).collect()
+        } else {
+            let suffix = if self.variables.contains("TAG") {
+                ":${TAG}"
+            } else {
+                ":latest"
+            };
+            let tail = self.bake(&Text::new(suffix.to_owned(), raw.name.span));
+            vec![image.clone().concat(&tail)]
+        };
+        let platforms = self.platforms(pick!(platforms));
+        let args = self.bake_map(pick!(args), "build argument", is_identifier);
+        let labels = self.bake_map(pick!(labels), "label", is_label_key);
+
+        let mut cache_mounts = Vec::new();
+        if let Some(list) = pick!(cache_mounts) {
+            let mut seen = BTreeSet::new();
+            for text in list {
+                match self.cache_mounts.get(&text.value) {
+                    Some(mount) if seen.insert(text.value.clone()) => {
+                        cache_mounts.push(mount.clone());
+                    }
+                    Some(_) => {
+                        self.error(
+                            "bakeplan::duplicate",
+                            text.span,
+                            format!("cache mount `{}` is listed twice", text.value),
+                            "listed again",
+                        );
+                    }
+                    None => {
+                        let help = did_you_mean(&text.value, self.cache_mounts.keys().map(String::as_str)).or_else(|| {
+                            Some(format!("declare it at the top level: `cache-mount \"{}\" target=\"/root/.cache/{}\"`", text.value, text.value))
+                        });
+                        self.error(
+                            "bakeplan::unknown-cache-mount",
+                            text.span,
+                            format!("cache mount `{}` is not declared", text.value),
+                            "no top-level `cache-mount` of this name",
+                        )
+                        .help = help;
+                    }
+                }
+            }
+        }
+        let secrets = self.secrets(pick!(secrets));
+        let registry_cache = match pick!(registry_cache) {
+            Some(raw_cache) => self.registry_cache(raw_cache, top_cache),
+            None => top_cache.cloned(),
+        }
+        .map(|cache| RegistryCache {
+            reference: cache.reference.replace_literal("{service}", &name),
+            mode: cache.mode,
+        });
+        let cache_from = self.bake_list(pick!(cache_from));
+        let cache_to = self.bake_list(pick!(cache_to));
+        let target = pick!(target).map(|text| self.bake(text));
+        let network = self.network(pick!(network));
+        let inputs = match pick!(inputs) {
+            Some(list) => list
+                .iter()
+                .filter_map(|text| self.path(text, "inputs"))
+                .collect(),
+            None => vec![join(&context, "**")],
+        };
+        let env = self.env(pick!(env));
+        let ports = pick!(ports)
+            .map(|list| list.iter().map(|port| port.value).collect())
+            .unwrap_or_default();
+        let cmd = pick!(cmd)
+            .map(|list| list.iter().map(|text| text.value.clone()).collect())
+            .unwrap_or_default();
+        let description = pick!(description).map(|text| self.bake(text));
+
+        Some(Service {
+            name,
+            span: raw.name.span,
+            context,
+            build,
+            from,
+            dependencies,
+            depends_on,
+            contexts,
+            image,
+            tags,
+            platforms,
+            args,
+            labels,
+            cache_mounts,
+            secrets,
+            registry_cache,
+            cache_from,
+            cache_to,
+            target,
+            network,
+            inputs,
+            env,
+            ports,
+            cmd,
+            description,
+        })
+    }
+
+    pub(super) fn template_build(
+        &mut self,
+        name: &str,
+        context: &str,
+        template: &RawTemplateUse,
+        pattern: Option<&Text>,
+    ) -> Option<Build> {
+        let def = match self.templates.get(self.source, &template.name) {
+            Ok(def) => def,
+            Err(error) => {
+                self.errors.push(error);
+                return None;
+            }
+        };
+        let mut params = BTreeMap::new();
+        let mut ok = true;
+        for (key, value) in &template.params {
+            if def.param(&key.value).is_none() {
+                let help = did_you_mean(&key.value, def.params.iter().map(|p| p.name.as_str()))
+                    .or_else(|| {
+                        Some(format!(
+                            "template `{}` takes: {}",
+                            def.name,
+                            def.params
+                                .iter()
+                                .map(|p| p.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ))
+                    });
+                self.error(
+                    "bakeplan::unknown-parameter",
+                    key.span,
+                    format!("template `{}` has no parameter `{}`", def.name, key.value),
+                    "unknown parameter",
+                )
+                .help = help;
+                ok = false;
+            } else if params
+                .insert(key.value.clone(), value.value.clone())
+                .is_some()
+            {
+                self.error(
+                    "bakeplan::duplicate",
+                    key.span,
+                    format!("parameter `{}` is given twice", key.value),
+                    "given again",
+                );
+                ok = false;
+            }
+        }
+        for param in &def.params {
+            if params.contains_key(&param.name) {
+                continue;
+            }
+            if let Some(default) = &param.default {
+                params.insert(param.name.clone(), default.clone());
+            } else {
+                self.error(
+                    "bakeplan::missing-parameter",
+                    template.span,
+                    format!(
+                        "template `{}` needs the parameter `{}`",
+                        def.name, param.name
+                    ),
+                    "required parameter missing",
+                )
+                .help = Some(format!(
+                    "add {}=\"...\"{}",
+                    param.name,
+                    param
+                        .description
+                        .as_ref()
+                        .map(|d| format!(" ({d})"))
+                        .unwrap_or_default()
+                ));
+                ok = false;
+            }
+        }
+        let (pattern_text, span) = pattern
+            .as_ref()
+            .map_or(("{context}/Dockerfile", template.span), |text| {
+                (text.value.as_str(), text.span)
+            });
+        let output = pattern_text
+            .replace("{context}", context)
+            .replace("{service}", name);
+        let output = self.path(&Text::new(output, span), "generated Dockerfile")?;
+        let file = match &def.origin {
+            TemplateOrigin::Plan(path) => Some(path.clone()),
+            TemplateOrigin::BuiltIn => None,
+        };
+        ok.then(|| Build::Template {
+            name: def.name.clone(),
+            file,
+            params,
+            output,
+            span: template.span,
+        })
+    }
+}
