@@ -35,7 +35,7 @@ pub fn compile(source: &PlanSource) -> Result<Compilation, PlanErrors> {
             errors.extend(template_errors);
             std::mem::take(&mut errors)
         })?;
-    let plan = match resolve(source, &raw, &templates) {
+    let plan = match resolve(source, raw, &templates) {
         Ok(plan) if errors.is_empty() => plan,
         Ok(_) => return Err(errors),
         Err(resolve_errors) => {

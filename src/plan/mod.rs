@@ -11,6 +11,7 @@ pub mod parse;
 pub mod path;
 pub mod raw;
 pub mod resolve;
+pub mod schema;
 pub mod source;
 pub mod spanned;
 pub mod suggestion;

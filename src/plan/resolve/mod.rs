@@ -16,32 +16,14 @@ use crate::plan::error::{PlanError, PlanErrors};
 use crate::plan::model::{BakeFormat, CacheMount, Plan};
 use crate::plan::path::plan_path;
 use crate::plan::raw::{RawPlan, Text};
+use crate::plan::schema;
 use crate::plan::source::PlanSource;
 use crate::plan::suggestion::did_you_mean;
 use crate::plan::template_set::TemplateSet;
 
-/// Service children a profile may set: those that change only the bake file, never a Dockerfile
-/// or the graph.
-pub(super) const PROFILE_CHILDREN: &[&str] = &[
-    "platforms",
-    "tags",
-    "args",
-    "labels",
-    "registry-cache",
-    "cache-from",
-    "cache-to",
-    "target",
-    "network",
-    "secret",
-    "push",
-    "load",
-    "no-cache",
-    "pull",
-];
-
 pub fn resolve(
     source: &PlanSource,
-    raw: &RawPlan,
+    mut raw: RawPlan,
     templates: &TemplateSet,
 ) -> Result<Plan, PlanErrors> {
     let mut resolver = Resolver {
@@ -52,7 +34,7 @@ pub fn resolve(
         cache_mounts: BTreeMap::new(),
         service_names: BTreeSet::new(),
     };
-    let plan = resolver.plan(raw);
+    let plan = resolver.plan(&mut raw);
     resolver.errors.into_result(plan)
 }
 
@@ -125,7 +107,7 @@ impl Resolver<'_> {
         }
     }
 
-    fn plan(&mut self, raw: &RawPlan) -> Plan {
+    fn plan(&mut self, raw: &mut RawPlan) -> Plan {
         let variables = self.variables(raw);
         self.declare_cache_mounts(raw);
         let (bake_path, bake_format, bake_span, dockerfile_pattern) = self.emit(raw);
@@ -134,16 +116,16 @@ impl Resolver<'_> {
             .as_ref()
             .and_then(|cache| self.registry_cache(cache, None));
         self.declare_services(raw);
+        if let Some(mut defaults) = raw.defaults.take() {
+            for service in &mut raw.services {
+                schema::inherit(&mut service.body, &mut defaults);
+            }
+        }
         let services = raw
             .services
             .iter()
             .filter_map(|service| {
-                self.service(
-                    service,
-                    raw.defaults.as_ref(),
-                    top_cache.as_ref(),
-                    dockerfile_pattern.as_ref(),
-                )
+                self.service(service, top_cache.as_ref(), dockerfile_pattern.as_ref())
             })
             .collect();
         let groups = self.groups(raw);

@@ -7,12 +7,9 @@ use miette::SourceSpan;
 use super::Resolver;
 use crate::plan::bake_string::BakeString;
 use crate::plan::model::{Base, Build, Dependency, EdgeKind, RegistryCache, Service};
-use crate::plan::names::{
-    is_context_name, is_identifier, is_image_reference, is_label_key, is_remote_context,
-    is_valid_name,
-};
+use crate::plan::names::{is_context_name, is_image_reference, is_remote_context, is_valid_name};
 use crate::plan::path::join;
-use crate::plan::raw::{RawPlan, RawService, RawServiceBody, RawTemplateUse, Text};
+use crate::plan::raw::{RawPlan, RawService, RawTemplateUse, Text};
 use crate::plan::suggestion::did_you_mean;
 use crate::plan::template_set::TemplateOrigin;
 
@@ -69,26 +66,19 @@ impl Resolver<'_> {
     pub(super) fn service(
         &mut self,
         raw: &RawService,
-        defaults: Option<&RawServiceBody>,
         top_cache: Option<&RegistryCache>,
         dockerfile_pattern: Option<&Text>,
     ) -> Option<Service> {
+        // `defaults` are merged into the body already (`schema::inherit`).
         let own = &raw.body;
         let name = raw.name.value.clone();
-        let d = defaults;
-        // The service's own value, else the inherited default.
-        macro_rules! pick {
-            ($field:ident) => {
-                own.$field
-                    .as_ref()
-                    .or_else(|| d.and_then(|body| body.$field.as_ref()))
-            };
-        }
-        let context = pick!(context)
+        let context = own
+            .context
+            .as_ref()
             .and_then(|text| self.path(text, "context"))
             .unwrap_or_else(|| ".".to_owned());
 
-        // Build: the service's own template or dockerfile replaces the inherited one.
+        // Build: a template or a hand-written Dockerfile (the service's own replaces the default).
         if let (Some(template), Some(dockerfile)) = (&own.template, &own.dockerfile) {
             self.error(
                 "bakeplan::conflict",
@@ -103,17 +93,9 @@ impl Resolver<'_> {
             ));
             return None;
         }
-        let (template, dockerfile) = if own.template.is_some() || own.dockerfile.is_some() {
-            (own.template.as_ref(), own.dockerfile.as_ref())
-        } else {
-            (
-                d.and_then(|b| b.template.as_ref()),
-                d.and_then(|b| b.dockerfile.as_ref()),
-            )
-        };
-        let build = if let Some(template) = template {
+        let build = if let Some(template) = &own.template {
             self.template_build(&name, &context, template, dockerfile_pattern)?
-        } else if let Some(dockerfile) = dockerfile {
+        } else if let Some(dockerfile) = &own.dockerfile {
             Build::Dockerfile {
                 path: self.path(dockerfile, "dockerfile")?,
             }
@@ -137,7 +119,7 @@ impl Resolver<'_> {
         };
 
         let mut dependencies = Vec::new();
-        let from = pick!(from).map(|text| {
+        let from = own.from.as_ref().map(|text| {
             if self.service_names.contains(&text.value) {
                 if text.value == name {
                     self.error(
@@ -166,7 +148,7 @@ impl Resolver<'_> {
         });
 
         let mut depends_on = Vec::new();
-        if let Some(list) = pick!(depends_on) {
+        if let Some(list) = own.depends_on.as_ref() {
             for text in list {
                 if depends_on.contains(&text.value) {
                     self.error(
@@ -203,7 +185,7 @@ impl Resolver<'_> {
                 BakeString::literal(format!("target:{}", dependency.service)),
             );
         }
-        if let Some(map) = pick!(contexts) {
+        if let Some(map) = own.contexts.as_ref() {
             for (key, value) in map {
                 if !is_context_name(&key.value) {
                     self.error(
@@ -238,7 +220,7 @@ impl Resolver<'_> {
             }
         }
 
-        let image = match pick!(image) {
+        let image = match own.image.as_ref() {
             Some(text) => self.bake(text),
             None if self.variables.contains("REGISTRY") => {
                 let text = Text::new(format!("${{REGISTRY}}/{name}"), raw.name.span);
@@ -246,7 +228,7 @@ impl Resolver<'_> {
             }
             None => BakeString::literal(name.clone()),
         };
-        let tags = if let Some(list) = pick!(tags) {
+        let tags = if let Some(list) = own.tags.as_ref() {
             list.iter().map(|text| self.bake(text)).collect()
         } else {
             let suffix = if self.variables.contains("TAG") {
@@ -257,12 +239,12 @@ impl Resolver<'_> {
             let tail = self.bake(&Text::new(suffix.to_owned(), raw.name.span));
             vec![image.clone().concat(&tail)]
         };
-        let platforms = self.platforms(pick!(platforms));
-        let args = self.bake_map(pick!(args), "build argument", is_identifier);
-        let labels = self.bake_map(pick!(labels), "label", is_label_key);
+        let platforms = self.platforms(own.platforms.as_ref());
+        let args = self.args(own.args.as_ref());
+        let labels = self.labels(own.labels.as_ref());
 
         let mut cache_mounts = Vec::new();
-        if let Some(list) = pick!(cache_mounts) {
+        if let Some(list) = own.cache_mounts.as_ref() {
             let mut seen = BTreeSet::new();
             for text in list {
                 match self.cache_mounts.get(&text.value) {
@@ -292,8 +274,8 @@ impl Resolver<'_> {
                 }
             }
         }
-        let secrets = self.secrets(pick!(secrets));
-        let registry_cache = match pick!(registry_cache) {
+        let secrets = self.secrets(own.secrets.as_ref());
+        let registry_cache = match own.registry_cache.as_ref() {
             Some(raw_cache) => self.registry_cache(raw_cache, top_cache),
             None => top_cache.cloned(),
         }
@@ -301,25 +283,29 @@ impl Resolver<'_> {
             reference: cache.reference.replace_literal("{service}", &name),
             mode: cache.mode,
         });
-        let cache_from = self.bake_list(pick!(cache_from));
-        let cache_to = self.bake_list(pick!(cache_to));
-        let target = pick!(target).map(|text| self.bake(text));
-        let network = self.network(pick!(network));
-        let inputs = match pick!(inputs) {
+        let cache_from = self.bake_list(own.cache_from.as_ref());
+        let cache_to = self.bake_list(own.cache_to.as_ref());
+        let target = own.target.as_ref().map(|text| self.bake(text));
+        let network = self.network(own.network.as_ref());
+        let inputs = match own.inputs.as_ref() {
             Some(list) => list
                 .iter()
                 .filter_map(|text| self.path(text, "inputs"))
                 .collect(),
             None => vec![join(&context, "**")],
         };
-        let env = self.env(pick!(env));
-        let ports = pick!(ports)
+        let env = self.env(own.env.as_ref());
+        let ports = own
+            .ports
+            .as_ref()
             .map(|list| list.iter().map(|port| port.value).collect())
             .unwrap_or_default();
-        let cmd = pick!(cmd)
+        let cmd = own
+            .cmd
+            .as_ref()
             .map(|list| list.iter().map(|text| text.value.clone()).collect())
             .unwrap_or_default();
-        let description = pick!(description).map(|text| self.bake(text));
+        let description = own.description.as_ref().map(|text| self.bake(text));
 
         Some(Service {
             name,

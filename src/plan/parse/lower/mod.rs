@@ -16,80 +16,10 @@ use crate::plan::raw::{
     RawCacheMount, RawEmit, RawGroup, RawPlan, RawProfile, RawRegistryCache, RawService,
     RawVariable, Text,
 };
+use crate::plan::schema::{self, Places, Repeat};
 use crate::plan::source::PlanSource;
 use crate::plan::suggestion::did_you_mean;
 use values::{describe, name_span};
-
-pub const TOP_LEVEL_NODES: &[&str] = &[
-    "version",
-    "variable",
-    "defaults",
-    "cache-mount",
-    "registry-cache",
-    "template-dir",
-    "emit",
-    "service",
-    "group",
-    "profile",
-];
-
-pub const SERVICE_CHILDREN: &[&str] = &[
-    "context",
-    "template",
-    "dockerfile",
-    "from",
-    "depends-on",
-    "contexts",
-    "image",
-    "tags",
-    "platforms",
-    "args",
-    "labels",
-    "cache-mount",
-    "secret",
-    "registry-cache",
-    "cache-from",
-    "cache-to",
-    "target",
-    "network",
-    "inputs",
-    "env",
-    "port",
-    "cmd",
-    "description",
-];
-
-/// Children a profile may set besides service children.
-pub const PROFILE_SWITCHES: &[&str] = &["push", "load", "no-cache", "pull"];
-
-/// Children whose repetition appends (lists); every other child may appear once per block.
-pub(super) const APPENDING_CHILDREN: &[&str] = &[
-    "depends-on",
-    "tags",
-    "platforms",
-    "cache-mount",
-    "secret",
-    "cache-from",
-    "cache-to",
-    "inputs",
-    "port",
-];
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum BlockKind {
-    Service,
-    Defaults,
-    Profile,
-}
-
-/// Nodes that may appear once in a plan.
-const SINGLETONS: [&str; 5] = [
-    "version",
-    "defaults",
-    "registry-cache",
-    "template-dir",
-    "emit",
-];
 
 /// The raw plan and every error found. The plan holds what could be read, so that the resolver
 /// can report its own errors too: one run shows all of them.
@@ -125,7 +55,10 @@ impl<'a> LoweredPart<'a> {
     /// Lowers one top-level node.
     pub fn node(&mut self, node: &KdlNode) {
         let name = node.name().value();
-        if let Some(&singleton) = SINGLETONS.iter().find(|singleton| **singleton == name) {
+        if let Some(singleton) = schema::child(name, Places::TOP)
+            .filter(|row| row.repeat == Repeat::Once)
+            .map(|row| row.name)
+        {
             if let Some(first) = self.seen.get(singleton) {
                 let error = self
                     .lowerer
@@ -204,7 +137,7 @@ impl Lowerer<'_> {
             }
             "defaults" => {
                 self.no_entries(node);
-                plan.defaults = Some(self.body(node, BlockKind::Defaults, None));
+                plan.defaults = Some(self.body(node, Places::DEFAULTS, None));
             }
             "cache-mount" => {
                 if let Some(mount) = self.cache_mount(node) {
@@ -220,7 +153,7 @@ impl Lowerer<'_> {
             "emit" => plan.emit = Some(self.emit(node)),
             "service" => {
                 if let Some(name) = self.block_name(node, "service") {
-                    let body = self.body(node, BlockKind::Service, None);
+                    let body = self.body(node, Places::SERVICE, None);
                     plan.services.push(RawService { name, body });
                 }
             }
@@ -239,13 +172,14 @@ impl Lowerer<'_> {
     }
 
     fn unknown_top_level(&mut self, node: &KdlNode, name: &str) {
-        let help = if SERVICE_CHILDREN.contains(&name) {
+        let top_level: Vec<&str> = schema::names(Places::TOP).collect();
+        let help = if schema::child(name, Places::SERVICE).is_some() {
             Some(format!(
                 "`{name}` belongs inside a `service` block (or `defaults` to apply it to every service)"
             ))
         } else {
-            did_you_mean(name, TOP_LEVEL_NODES.iter().copied())
-                .or_else(|| Some(format!("expected one of: {}", TOP_LEVEL_NODES.join(", "))))
+            did_you_mean(name, top_level.iter().copied())
+                .or_else(|| Some(format!("expected one of: {}", top_level.join(", "))))
         };
         self.error_with_help(
             "bakeplan::unknown-node",
@@ -393,7 +327,7 @@ impl Lowerer<'_> {
     fn profile(&mut self, node: &KdlNode) -> Option<RawProfile> {
         let name = self.block_name(node, "profile")?;
         let mut switches = BTreeMap::new();
-        let body = self.body(node, BlockKind::Profile, Some(&mut switches));
+        let body = self.body(node, Places::PROFILE, Some(&mut switches));
         let mut take = |key: &str| switches.remove(key);
         Some(RawProfile {
             push: take("push"),
