@@ -23,7 +23,10 @@ const PARALLEL_THRESHOLD: usize = 32 * 1024;
 /// core, each run parsed a batch of nodes at a time so that a batch reuses the memory of the one
 /// before (kdl's documents are large: allocation and page faults cost as much as parsing).
 pub fn parse_and_lower(source: &PlanSource) -> Result<(RawPlan, PlanErrors), PlanErrors> {
+    // `BAKEPLAN_PARSE_WHOLE=1` turns the parallel path off: the compile benchmark measures the
+    // compile with and without it.
     if source.text.len() >= PARALLEL_THRESHOLD
+        && std::env::var_os("BAKEPLAN_PARSE_WHOLE").is_none()
         && let Some(lowered) = lower_in_parallel(source)
     {
         return Ok(lowered);
