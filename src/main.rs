@@ -1,7 +1,8 @@
 //! bakeplan: compile a KDL build plan into a docker-bake file and templated Dockerfiles.
 //!
-//! The pipeline (see `compiler`): parser → lowerer (raw plan) → template set → resolver
-//! (plan) → dependency graph → bake model + Dockerfile renderer → output set.
+//! The pipeline (see `compiler`), one folder per stage: `plan` (parse → lower into the raw plan
+//! → template set → resolve into the plan) → `graph` → `emit` (bake model + Dockerfiles →
+//! output set); `commands` run it and report.
 
 mod cli;
 mod commands;
