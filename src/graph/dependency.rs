@@ -259,3 +259,129 @@ fn distance_back(
     }
     usize::MAX
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::fmt::Write as _;
+
+    use super::DependencyGraph;
+    use crate::plan::resolve::tests::resolved;
+
+    /// A plan of services `name: dependencies` (`<` marks a `from` base), all on one template.
+    fn graph(services: &[(&str, &str)]) -> Result<DependencyGraph, Vec<String>> {
+        let mut text = String::new();
+        for (name, needs) in services {
+            let _ = writeln!(
+                text,
+                "service \"{name}\" {{\n    context \"{name}\"\n    template \"static\""
+            );
+            for need in needs.split_whitespace() {
+                match need.strip_prefix('<') {
+                    Some(base) => writeln!(text, "    from \"{base}\""),
+                    None => writeln!(text, "    depends-on \"{need}\""),
+                }
+                .expect("writing to a String");
+            }
+            text.push_str("}\n");
+        }
+        let plan = resolved(&text).expect("resolves");
+        DependencyGraph::build(&plan).map_err(|errors| {
+            errors
+                .0
+                .iter()
+                .map(|error| format!("{} {}", error.code, error.message))
+                .collect()
+        })
+    }
+
+    #[test]
+    fn a_cycle_is_one_error_naming_every_service_on_it_in_order() {
+        let errors = graph(&[
+            ("ok", ""),
+            ("a", "c"),
+            ("b", "a"),
+            ("c", "b"),
+            ("x", "y"),
+            ("y", "x"),
+        ])
+        .err()
+        .expect("cycles");
+        assert_eq!(
+            errors,
+            [
+                "bakeplan::cycle dependency cycle: a → c → b → a",
+                "bakeplan::cycle dependency cycle: x → y → x",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_cycle_error_labels_every_edge() {
+        let plan = resolved(
+            "service \"a\" { context \"a\"; template \"static\"; depends-on \"b\"; }\nservice \"b\" { context \"b\"; template \"static\"; from \"a\"; }\n",
+        )
+        .expect("resolves");
+        let errors = DependencyGraph::build(&plan).err().expect("a cycle");
+        let labels: Vec<String> = errors.0[0]
+            .labels
+            .iter()
+            .filter_map(|label| label.label().map(str::to_owned))
+            .collect();
+        assert_eq!(labels, ["`a` depends on `b`", "`b` is built from `a`"]);
+        assert!(errors.0[0].help.is_some());
+    }
+
+    #[test]
+    fn waves_put_each_service_after_everything_it_needs() {
+        let graph = graph(&[
+            ("base", ""),
+            ("lib", "base"),
+            ("api", "lib base"),
+            ("tool", ""),
+            ("web", "<base"),
+        ])
+        .expect("acyclic");
+        assert_eq!(
+            graph.waves(),
+            [vec!["base", "tool"], vec!["lib", "web"], vec!["api"]]
+        );
+    }
+
+    #[test]
+    fn the_critical_path_is_the_longest_chain_earliest_in_the_plan_on_a_tie() {
+        let chains = graph(&[
+            ("a", ""),
+            ("b", "a"),
+            ("c", "b"),
+            ("x", ""),
+            ("y", "x"),
+            ("z", "y"),
+        ])
+        .expect("acyclic");
+        assert_eq!(chains.critical_path(), ["a", "b", "c"]);
+        let single = graph(&[("solo", "")]).expect("acyclic");
+        assert_eq!(single.critical_path(), ["solo"]);
+    }
+
+    #[test]
+    fn dependents_and_path_counts_follow_the_edges() {
+        // A diamond: top reaches bottom by two paths.
+        let graph = graph(&[
+            ("bottom", ""),
+            ("left", "bottom"),
+            ("right", "bottom"),
+            ("top", "left right"),
+        ])
+        .expect("acyclic");
+        let changed = BTreeSet::from(["left".to_owned()]);
+        assert_eq!(
+            graph.with_dependents(&changed),
+            BTreeSet::from(["left".to_owned(), "top".to_owned()])
+        );
+        let bottom = BTreeSet::from(["bottom".to_owned()]);
+        assert_eq!(graph.with_dependents(&bottom).len(), 4);
+        // (distinct paths from the service, services it reaches), in plan order.
+        assert_eq!(graph.path_counts(), [(1, 1), (2, 2), (2, 2), (5, 4)]);
+    }
+}

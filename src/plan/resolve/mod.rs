@@ -218,3 +218,6 @@ impl Resolver<'_> {
         (bake_path, format, span, emit.dockerfile.clone())
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -336,3 +336,6 @@ impl Lowerer {
         args.first().and_then(|entry| self.string(entry))
     }
 }
+
+#[cfg(test)]
+mod tests;
