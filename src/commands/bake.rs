@@ -21,13 +21,15 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> ExitCode {
     };
     let plan = &session.compilation.plan;
     let known: Vec<&str> = plan
-        .services
-        .iter()
+        .targets()
         .map(|service| service.name.as_str())
         .chain(plan.groups.iter().map(|group| group.name.as_str()))
         .chain(std::iter::once("default"))
         .collect();
     for target in &args.targets {
+        if plan.service(target).is_some_and(|service| service.library) {
+            return library_target(reporter, target);
+        }
         if !known.contains(&target.as_str()) {
             let hint = did_you_mean(target, known.iter().copied())
                 .unwrap_or_else(|| format!("the services and groups are: {}", known.join(", ")));
@@ -125,8 +127,7 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> ExitCode {
     command.args(&args.buildx_args).args(&targets);
     eprintln!("running: {}", describe(&command));
     let services: BTreeSet<&str> = plan
-        .services
-        .iter()
+        .targets()
         .map(|service| service.name.as_str())
         .collect();
     // buildx's terminal UI needs the terminal itself: with `--progress tty` its output is not
@@ -157,6 +158,21 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> ExitCode {
         }
         Err(message) => usage_error(reporter, &message),
     }
+}
+
+/// `bakeplan::library-target`: a library named as a bake target (exit 2).
+fn library_target(reporter: &Reporter, name: &str) -> ExitCode {
+    let error = crate::plan::error::PlanError::io(format!(
+        "`{name}` is a library (built into the services that depend on it), not a bake target"
+    ));
+    let error = crate::plan::error::PlanError {
+        code: "bakeplan::library-target",
+        ..error
+    }
+    .with_help(format!(
+        "build the services that depend on `{name}`; `bakeplan affected --files` lists them for a change to it"
+    ));
+    plan_errors(reporter, &error.into(), None)
 }
 
 fn describe(command: &Command) -> String {
