@@ -289,3 +289,45 @@ fn distance_back(
     }
     usize::MAX
 }
+
+#[cfg(test)]
+mod tests {
+    use petgraph::graph::DiGraph;
+
+    use super::DependencyGraph;
+    use crate::plan::model::EdgeKind;
+
+    /// core ← greet (libraries) ← api ← worker, and web alone.
+    fn graph() -> DependencyGraph {
+        let mut graph = DiGraph::new();
+        let names = ["core", "greet", "api", "worker", "web"];
+        let nodes: Vec<_> = names
+            .iter()
+            .map(|name| graph.add_node((*name).to_owned()))
+            .collect();
+        for (from, to) in [(0, 1), (1, 2), (2, 3), (0, 3)] {
+            graph.add_edge(nodes[from], nodes[to], EdgeKind::DependsOn);
+        }
+        DependencyGraph {
+            graph,
+            index: names
+                .iter()
+                .zip(&nodes)
+                .map(|(name, node)| ((*name).to_owned(), *node))
+                .collect(),
+            library: vec![true, true, false, false, false],
+        }
+    }
+
+    #[test]
+    fn libraries_build_in_no_wave_but_reach_their_dependents() {
+        let graph = graph();
+        assert_eq!(graph.waves(), [vec!["api", "web"], vec!["worker"]]);
+        assert_eq!(graph.critical_path(), ["api", "worker"]);
+        let changed = std::iter::once("core".to_owned()).collect();
+        let all: Vec<String> = graph.with_dependents(&changed).into_iter().collect();
+        assert_eq!(all, ["api", "core", "greet", "worker"]);
+        let counts = graph.path_counts();
+        assert_eq!(counts[3], (2, 2), "worker reaches api, not the libraries");
+    }
+}

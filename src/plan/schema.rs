@@ -337,4 +337,56 @@ mod tests {
             "an own dockerfile replaces the template"
         );
     }
+
+    fn template(name: &str, params: &[(&str, &str)]) -> crate::plan::raw::RawTemplateUse {
+        crate::plan::raw::RawTemplateUse {
+            name: text(name),
+            params: params
+                .iter()
+                .map(|(key, value)| (text(key), text(value)))
+                .collect(),
+            span: (0, 0).into(),
+        }
+    }
+
+    #[test]
+    fn the_same_template_keeps_the_default_parameters_another_replaces_them() {
+        let params = |body: &RawServiceBody| -> Vec<(String, String)> {
+            let mut params: Vec<(String, String)> = body
+                .template
+                .as_ref()
+                .expect("a template")
+                .params
+                .iter()
+                .map(|(key, value)| (key.value.clone(), value.value.clone()))
+                .collect();
+            params.sort();
+            params
+        };
+        let mut defaults = RawServiceBody {
+            template: Some(template(
+                "python-pip",
+                &[("base-image", "m/py"), ("python", "3.11")],
+            )),
+            ..RawServiceBody::default()
+        };
+        let mut own = RawServiceBody {
+            template: Some(template("python-pip", &[("python", "3.12")])),
+            ..RawServiceBody::default()
+        };
+        inherit(&mut own, &mut defaults);
+        assert_eq!(
+            params(&own),
+            [
+                ("base-image".to_owned(), "m/py".to_owned()),
+                ("python".to_owned(), "3.12".to_owned())
+            ]
+        );
+        let mut own = RawServiceBody {
+            template: Some(template("node", &[("node", "20")])),
+            ..RawServiceBody::default()
+        };
+        inherit(&mut own, &mut defaults);
+        assert_eq!(params(&own), [("node".to_owned(), "20".to_owned())]);
+    }
 }

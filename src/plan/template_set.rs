@@ -353,3 +353,49 @@ fn is_workspace_pattern(value: &str) -> bool {
         && !value.chars().any(|c| c.is_control() || c == '\\')
         && value.split('/').all(|part| part != "..")
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::{TemplateDef, TemplateOrigin};
+
+    #[test]
+    fn reads_the_workspace_header_nodes() {
+        let text = "{#\ndescription \"x\"\nworkspace-lockfile \"package-lock.json\" \"pnpm-lock.yaml\"\nworkspace-files \"package.json\" \"**/package.json\"\n#}\nFROM x\n";
+        let def = TemplateDef::parse("t", TemplateOrigin::BuiltIn, &Arc::new(text.to_owned()))
+            .expect("a valid header");
+        assert_eq!(
+            def.workspace_lockfiles,
+            ["package-lock.json", "pnpm-lock.yaml"]
+        );
+        assert_eq!(def.workspace_files, ["package.json", "**/package.json"]);
+        for bad in [
+            "workspace-lockfile",
+            "workspace-lockfile \"/abs\"",
+            "workspace-files \"a/../../b\"",
+            "workspace-files x=\"y\"",
+            "workspace-files 1",
+        ] {
+            let text = format!("{{#\n{bad}\n#}}\nFROM x\n");
+            assert!(
+                TemplateDef::parse("t", TemplateOrigin::BuiltIn, &Arc::new(text)).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_built_in_with_a_workspace_mode_names_its_lockfile() {
+        let source =
+            crate::plan::source::PlanSource::from_text("bakeplan.kdl".into(), String::new());
+        let set = super::TemplateSet::load(&source, None).expect("the built-ins load");
+        for def in set.templates.values() {
+            assert!(
+                def.workspace_files.is_empty() || !def.workspace_lockfiles.is_empty(),
+                "{}: workspace-files without workspace-lockfile",
+                def.name
+            );
+        }
+    }
+}

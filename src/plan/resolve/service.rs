@@ -103,6 +103,9 @@ impl Resolver<'_> {
             Build::Dockerfile {
                 path: self.path(dockerfile, "dockerfile")?,
             }
+        } else if own.children.iter().any(|(child, _)| child == "library") {
+            // A `library` the lowering refused: its error is enough.
+            return None;
         } else {
             self.error(
                 "bakeplan::missing-build",

@@ -84,7 +84,7 @@ impl Resolver<'_> {
                 "bakeplan::outside-workspace",
                 context_span,
                 format!(
-                    "the context of `{name}`, {context}, is outside the workspace folder {}",
+                    "the context of `{name}`, `{context}`, is outside the workspace folder `{}`",
                     workspace.dir
                 ),
                 "outside the workspace",
@@ -136,7 +136,7 @@ impl Resolver<'_> {
                     "bakeplan::missing-lockfile",
                     workspace.span,
                     format!(
-                        "the workspace {} has no lockfile for template `{template}`: expected {expected}",
+                        "the workspace folder `{}` has no lockfile for template `{template}`: expected {expected}",
                         workspace.dir
                     ),
                     "no lockfile in this folder",
