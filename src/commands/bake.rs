@@ -9,23 +9,26 @@ use std::process::{Command, Stdio};
 use crate::cli::BakeArgs;
 use crate::commands::affected as affected_command;
 use crate::commands::docker::missing_buildx;
-use crate::commands::error::CommandError;
+use crate::commands::error::{Closing, CommandError};
 use crate::commands::reporter::Reporter;
 use crate::commands::session::Session;
 use crate::compiler::overlay_path;
+use crate::plan::error::PlanError;
 use crate::plan::suggestion::did_you_mean;
 
 pub fn run(args: &BakeArgs, reporter: &Reporter) -> Result<(), CommandError> {
     let session = Session::load(&args.plan, reporter)?;
     let plan = &session.compilation.plan;
     let known: Vec<&str> = plan
-        .services
-        .iter()
+        .targets()
         .map(|service| service.name.as_str())
         .chain(plan.groups.iter().map(|group| group.name.as_str()))
         .chain(std::iter::once("default"))
         .collect();
     for target in &args.targets {
+        if plan.service(target).is_some_and(|service| service.library) {
+            return Err(library_target(&session, target));
+        }
         if !known.contains(&target.as_str()) {
             let hint = did_you_mean(target, known.iter().copied())
                 .unwrap_or_else(|| format!("the services and groups are: {}", known.join(", ")));
@@ -119,8 +122,7 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> Result<(), CommandError> {
     command.args(&args.buildx_args).args(&targets);
     eprintln!("running: {}", describe(&command));
     let services: BTreeSet<&str> = plan
-        .services
-        .iter()
+        .targets()
         .map(|service| service.name.as_str())
         .collect();
     // buildx's terminal UI needs the terminal itself: with `--progress tty` its output is not
@@ -144,6 +146,24 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> Result<(), CommandError> {
             outcome.services.into_iter().collect(),
         ))
     }
+}
+
+/// `bakeplan::library-target`: a library named as a bake target (exit 2), pointing at it.
+fn library_target(session: &Session, name: &str) -> CommandError {
+    let span = session
+        .compilation
+        .plan
+        .service(name)
+        .map_or_else(|| (0, 0).into(), |service| service.span);
+    let error = PlanError::new(
+        "bakeplan::library-target",
+        format!("`{name}` is a library (built into the services that depend on it), not a bake target"),
+    )
+    .label(span, "declared here")
+    .help(format!(
+        "build the services that depend on `{name}`; `bakeplan affected --files` lists them for a change to it"
+    ));
+    CommandError::plan_closed(error.into(), Some(&session.source), Closing::Silent)
 }
 
 fn describe(command: &Command) -> String {

@@ -105,7 +105,7 @@ fn cache_entries(
 }
 
 /// The path of `dockerfile` (relative to the plan folder) as bake wants it: relative to the context.
-fn dockerfile_relative_to_context(context: &str, dockerfile: &str) -> String {
+pub fn dockerfile_relative_to_context(context: &str, dockerfile: &str) -> String {
     let base = if context == "." { "" } else { context };
     pathdiff::diff_paths(dockerfile, base).map_or_else(
         || dockerfile.to_owned(),
@@ -151,15 +151,10 @@ impl BakeFile {
         group
             .entry("default".to_owned())
             .or_insert_with(|| BakeGroup {
-                targets: plan
-                    .services
-                    .iter()
-                    .map(|service| service.name.clone())
-                    .collect(),
+                targets: plan.targets().map(|service| service.name.clone()).collect(),
             });
         let target = plan
-            .services
-            .iter()
+            .targets()
             .map(|service| (service.name.clone(), Self::target(service)))
             .collect();
         Self {
@@ -172,10 +167,10 @@ impl BakeFile {
     fn target(service: &Service) -> BakeTarget {
         BakeTarget {
             description: service.description.clone(),
-            context: Some(BakeString::literal(service.context.clone())),
+            context: Some(BakeString::literal(service.build_context().to_owned())),
             contexts: service.contexts.clone(),
             dockerfile: Some(BakeString::literal(dockerfile_relative_to_context(
-                &service.context,
+                service.build_context(),
                 service.dockerfile_path(),
             ))),
             target: service.target.clone(),
@@ -204,8 +199,7 @@ impl BakeFile {
     /// The overlay of a profile: on every target, the attributes the profile sets.
     pub fn overlay(plan: &Plan, profile: &Profile) -> Self {
         let target = plan
-            .services
-            .iter()
+            .targets()
             .map(|service| {
                 let cache = match &profile.registry_cache {
                     None => service.registry_cache.as_ref(),
