@@ -6,6 +6,8 @@ pub mod compile;
 pub mod docker;
 pub mod git;
 pub mod graph;
+pub mod import;
+pub mod init;
 pub mod lint;
 pub mod new;
 pub mod reporter;
