@@ -4,6 +4,7 @@
 //! through a symlink, each at most 1 MiB, at most `MAX_DIRS` folders.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -698,10 +699,10 @@ fn write_plan(workspace: Option<Kind>, projects: &[Project], notes: &mut Vec<Str
         })
         .collect();
 
-    let mut nodes = vec![Kdl::new("version").arg(Value::Int(1))];
+    let mut plan_nodes = vec![Kdl::new("version").arg(Value::Int(1))];
     let contexts: BTreeSet<&str> = projects.iter().map(|p| p.dir.as_str()).collect();
     if contexts.len() < projects.len() {
-        nodes.push(
+        plan_nodes.push(
             Kdl::new("emit")
                 .prop("dockerfile", "{context}/{service}.Dockerfile")
                 .comment("several services share a folder: one Dockerfile each"),
@@ -709,9 +710,9 @@ fn write_plan(workspace: Option<Kind>, projects: &[Project], notes: &mut Vec<Str
     }
     let shared = workspace.map(Kind::template);
     if workspace.is_some() {
-        nodes.push(Kdl::new("workspace").arg("."));
+        plan_nodes.push(Kdl::new("workspace").arg("."));
         if let Some(template) = &shared {
-            nodes.push(Kdl::new("defaults").child(template.clone()));
+            plan_nodes.push(Kdl::new("defaults").child(template.clone()));
         }
     }
     for (index, project) in projects.iter().enumerate() {
@@ -766,20 +767,17 @@ fn write_plan(workspace: Option<Kind>, projects: &[Project], notes: &mut Vec<Str
         }
         let mut line = format!("`{name}` ({}): {what}", project.dir);
         if !deps.is_empty() {
-            line.push_str(&format!(
-                "; depends on {} (path dependencies)",
-                deps.join(", ")
-            ));
+            let _ = write!(line, "; depends on {} (path dependencies)", deps.join(", "));
         }
         notes.push(line);
-        nodes.push(service);
+        plan_nodes.push(service);
     }
     let header = vec![
         "Written by `bakeplan init`: check the guesses (it explained them on stderr), then"
             .to_owned(),
         "`bakeplan compile` and `bakeplan bake`.".to_owned(),
     ];
-    kdl_writer::document(&header, &nodes)
+    kdl_writer::document(&header, &plan_nodes)
 }
 
 fn template_name(kind: Kind) -> &'static str {

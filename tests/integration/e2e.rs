@@ -19,7 +19,7 @@ fn daemon_ready() -> bool {
 }
 
 /// Holds the e2e lock, or `None` (skip) when no daemon runs outside CI.
-fn buildkit() -> Option<MutexGuard<'static, ()>> {
+pub fn buildkit() -> Option<MutexGuard<'static, ()>> {
     let guard = SERIAL
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -34,7 +34,7 @@ fn buildkit() -> Option<MutexGuard<'static, ()>> {
     None
 }
 
-fn docker(args: &[&str]) -> (bool, String) {
+pub fn docker(args: &[&str]) -> (bool, String) {
     let output = Command::new("docker").args(args).output().expect("docker");
     let text = format!(
         "{}{}",

@@ -8,4 +8,6 @@ mod commands;
 mod conformance;
 mod e2e;
 mod escaping;
+mod import;
+mod init;
 mod support;

@@ -251,7 +251,7 @@ impl<'a> Importer<'a> {
     /// A value that lands in the bake file, interpolation kept live.
     fn bake_text(&mut self, text: &str, loc: Loc) -> Option<String> {
         let at = self.at(loc);
-        match self.interpolator.to_plan(text, &at) {
+        match self.interpolator.lower(text, &at) {
             Ok(text) => Some(text),
             Err(error) => {
                 self.note(loc, format!("not carried: {error}"));
@@ -464,7 +464,7 @@ impl<'a> Importer<'a> {
             let value = &entry.node;
             let at = entry.loc;
             match entry.key.as_str() {
-                "context" => {}
+                "context" | "x-bake" => {}
                 "dockerfile" => {
                     if build.get("dockerfile_inline").is_some() {
                         continue;
@@ -482,7 +482,7 @@ impl<'a> Importer<'a> {
                     };
                     let text = text.as_str();
                     let file = format!("{name}.Dockerfile");
-                    draft.dockerfile = file.clone();
+                    draft.dockerfile.clone_from(&file);
                     self.note(at, format!("`dockerfile_inline` of `{compose}` is written to {file} beside the plan"));
                     self.inline_files
                         .push((self.plan_dir.join(&file), text.to_owned()));
@@ -606,7 +606,6 @@ impl<'a> Importer<'a> {
                         self.named_context(&mut draft, &context.key, text, context.loc);
                     }
                 }
-                "x-bake" => {}
                 other => self.note(
                     at,
                     format!("build `{other}` of service `{compose}` not carried"),

@@ -2,6 +2,7 @@
 //! lowered to plan text (plan variables, kept live in the bake file) or resolved at import time.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Part {
@@ -192,7 +193,7 @@ impl Interpolator {
     /// Plan text for a value that lands in the bake file: `${V:-d}` becomes `${V}` and a plan
     /// variable `V` with default `d`; a literal `${` becomes `$${`. `where_` names the value in
     /// notes.
-    pub fn to_plan(&mut self, text: &str, where_: &str) -> Result<String, String> {
+    pub fn lower(&mut self, text: &str, where_: &str) -> Result<String, String> {
         let mut out = String::new();
         for part in parse(text)? {
             match part {
@@ -200,7 +201,7 @@ impl Interpolator {
                 Part::Var { name, op, arg } => match op {
                     Op::Plain => {
                         self.declare(&name, Some(String::new()), where_);
-                        out.push_str(&format!("${{{name}}}"));
+                        let _ = write!(out, "${{{name}}}");
                     }
                     Op::Default { colon } => {
                         let default = self.resolve(&arg)?;
@@ -215,14 +216,14 @@ impl Interpolator {
                             ));
                         }
                         self.declare(&name, Some(default), where_);
-                        out.push_str(&format!("${{{name}}}"));
+                        let _ = write!(out, "${{{name}}}");
                     }
                     Op::Required { .. } => {
                         self.notes.push(format!(
                             "{where_}: `{name}` is required by compose; bake has no required variables (it is declared without a default)"
                         ));
                         self.declare(&name, None, where_);
-                        out.push_str(&format!("${{{name}}}"));
+                        let _ = write!(out, "${{{name}}}");
                     }
                     Op::Alternative { .. } => {
                         let value =
@@ -300,7 +301,7 @@ mod tests {
     fn compose_forms_lower_to_plan_variables() {
         let mut interpolator = Interpolator::default();
         let text = interpolator
-            .to_plan(
+            .lower(
                 "${REGISTRY:-ghcr.io/x}/api:${TAG:-latest}-$$HOME-$${X}-$USER",
                 "t",
             )

@@ -109,18 +109,27 @@ fn import_compose(args: &crate::cli::ImportComposeArgs) -> Result<(), String> {
     let project = compose::project_name(&project);
 
     let importer = compose::Importer::new(&files, project_dir, plan_dir, project, interpolator);
-    let imported = importer.import(&root)?;
+    let result = importer.import(&root)?;
+    if result.services == 0 {
+        for note in &result.notes {
+            eprintln!("note: {note}");
+        }
+        return Err(
+            "no service could be imported (a plan needs at least one service with a `build`)"
+                .to_owned(),
+        );
+    }
 
     if args.dry_run {
-        print!("{}", imported.plan);
-        for (path, text) in &imported.inline_files {
+        print!("{}", result.plan);
+        for (path, text) in &result.inline_files {
             println!("// would write {}:", display(path));
             for line in text.lines() {
                 println!("//   {line}");
             }
         }
     } else {
-        for (path, text) in &imported.inline_files {
+        for (path, text) in &result.inline_files {
             match read_bounded(path) {
                 Some(existing) if existing == *text => {}
                 Some(_) | None if std::fs::symlink_metadata(path).is_ok() => {
@@ -130,21 +139,25 @@ fn import_compose(args: &crate::cli::ImportComposeArgs) -> Result<(), String> {
                     ));
                 }
                 _ => {
-                    write_new(path, text).map_err(|error| format!("{}: {error}", display(path)))?
+                    write_new(path, text).map_err(|error| format!("{}: {error}", display(path)))?;
                 }
             }
         }
-        write_new(&output, &imported.plan)
+        if let Some(parent) = output.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|error| format!("{}: {error}", parent.display()))?;
+        }
+        write_new(&output, &result.plan)
             .map_err(|error| format!("{}: {error}", display(&output)))?;
     }
-    for note in &imported.notes {
+    for note in &result.notes {
         eprintln!("note: {note}");
     }
     if !args.dry_run {
         eprintln!(
             "wrote {} ({} services); next: `bakeplan compile {}`",
             display(&output),
-            imported.services,
+            result.services,
             display(&output)
         );
     }

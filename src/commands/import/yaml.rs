@@ -116,10 +116,10 @@ fn convert(yaml: &MarkedYaml<'_>, file: usize) -> Node {
             let mut merged: Vec<Entry> = Vec::new();
             for (key, value) in mapping {
                 let name = match &key.data {
-                    YamlData::Value(Scalar::String(text)) => text.to_string(),
+                    YamlData::Value(Scalar::String(text))
+                    | YamlData::Representation(text, _, _) => text.to_string(),
                     YamlData::Value(Scalar::Integer(number)) => number.to_string(),
                     YamlData::Value(Scalar::Boolean(flag)) => flag.to_string(),
-                    YamlData::Representation(text, _, _) => text.to_string(),
                     _ => continue,
                 };
                 let node = convert(value, file);
