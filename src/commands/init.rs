@@ -750,8 +750,17 @@ fn write_plan(workspace: Option<Kind>, projects: &[Project], notes: &mut Vec<Str
                 project.why
             );
         }
+        // A hand-written Dockerfile installs libraries its own way: no library edge (a
+        // library has no image to depend on).
+        let hand_written = project.dockerfile && !library[index];
         let deps: Vec<&str> = dependencies[index]
             .iter()
+            .filter(|&&d| !(hand_written && library[d]))
+            .map(|&d| names[d].as_str())
+            .collect();
+        let skipped: Vec<&str> = dependencies[index]
+            .iter()
+            .filter(|&&d| hand_written && library[d])
             .map(|&d| names[d].as_str())
             .collect();
         if !deps.is_empty() {
@@ -768,6 +777,13 @@ fn write_plan(workspace: Option<Kind>, projects: &[Project], notes: &mut Vec<Str
         let mut line = format!("`{name}` ({}): {what}", project.dir);
         if !deps.is_empty() {
             let _ = write!(line, "; depends on {} (path dependencies)", deps.join(", "));
+        }
+        if !skipped.is_empty() {
+            let _ = write!(
+                line,
+                "; uses the libraries {} (its Dockerfile copies them itself: no depends-on)",
+                skipped.join(", ")
+            );
         }
         notes.push(line);
         plan_nodes.push(service);
