@@ -30,6 +30,8 @@ fn main() -> ExitCode {
         cli::Command::New(args) => commands::new::run(args, &reporter),
         cli::Command::Templates(args) => commands::templates::run(args),
         cli::Command::Lint(args) => commands::lint::run(args, &reporter),
+        cli::Command::Import(args) => commands::import::run(args),
+        cli::Command::Init(args) => commands::init::run(args),
         cli::Command::Completions(args) => {
             use clap::CommandFactory as _;
             clap_complete::generate(

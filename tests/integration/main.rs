@@ -8,5 +8,7 @@ mod commands;
 mod conformance;
 mod e2e;
 mod escaping;
+mod import;
+mod init;
 mod support;
 mod workspace;
