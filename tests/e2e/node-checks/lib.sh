@@ -89,6 +89,28 @@ bake_all() {
     fi
 }
 
+# changed_build DIR BEFORE CHANGE [TARGETS...]: evals BEFORE, bakes (warm: nothing should run),
+# evals CHANGE and bakes again into LOG. The daemon is shared: when someone prunes the build
+# cache meanwhile (the user's RUN, which depends on the base image only, ran again), it says
+# so and tries once more.
+changed_build() {
+    local dir=$1 before=$2 change=$3 attempt svc; shift 3
+    for attempt in 1 2; do
+        eval "$before"
+        bake_all "$dir" "$@"
+        eval "$change"
+        bake_all "$dir" "$@" || return 1
+        [ "$attempt" = 2 ] && return 0
+        for svc in ${*:-$SERVICES}; do
+            if ran "$svc" "useradd"; then
+                info "the build cache was pruned during this build (by another user of the daemon): again"
+                continue 2
+            fi
+        done
+        return 0
+    done
+}
+
 # ran_steps LOG SERVICE: the Dockerfile steps BuildKit executed (not CACHED) for SERVICE, without
 # FROM and internals, as "[stage n/m] INSTRUCTION"
 ran_steps() {
@@ -123,6 +145,13 @@ context_files() {
 }
 
 append() { printf '%s\n' "$2" >>"$1"; }
+# tool COMMAND...: node, npm or npx from local/node:18 (the host needs no Node.js), as the calling
+# user, with $WORK mounted at its own path and TOOL_DIR (default $WORK) as the working directory
+tool() {
+    docker run --rm --network host -u "$(id -u):$(id -g)" -e HOME=/tmp \
+        -e NPM_CONFIG_UPDATE_NOTIFIER=false -e NPM_CONFIG_FUND=false -e NPM_CONFIG_AUDIT=false \
+        -v "$WORK:$WORK" -w "${TOOL_DIR:-$WORK}" local/node:18 "$@"
+}
 json_set() { # json_set FILE FIELD VALUE: set a top-level string field, keeping the 2-space format
-    node -e 'const fs=require("fs");const [f,k,v]=process.argv.slice(1);const j=JSON.parse(fs.readFileSync(f));j[k]=v;fs.writeFileSync(f,JSON.stringify(j,null,2)+"\n")' "$@"
+    tool node -e 'const fs=require("fs");const [f,k,v]=process.argv.slice(1);const j=JSON.parse(fs.readFileSync(f));j[k]=v;fs.writeFileSync(f,JSON.stringify(j,null,2)+"\n")' "$@"
 }

@@ -33,7 +33,7 @@ fallback_build() {
 lock_version() {
     local member=$1 pkg=$2
     if [ "$KIND" = npm ]; then
-        node -e '
+        tool node -e '
             const [lock, member, pkg] = process.argv.slice(1);
             const p = require(lock).packages;
             const e = p[`${member}/node_modules/${pkg}`] || p[`node_modules/${pkg}`];
@@ -108,40 +108,39 @@ check "$KIND worker: libs/core's escape-html installed $got = lockfile $want" \
     test -n "$want" -a "$got" = "$want"
 
 # -- cache behaviour --------------------------------------------------------------------------------
-append "$WS/services/api/index.js" "// service source change $NONCE"
-bake_all "$WS"
+changed_build "$WS" : 'append "$WS/services/api/index.js" "// service source change $(date +%s%N)"'
 check "$KIND api source change: dependency install CACHED" not_ran api "$INSTALL"
 check "$KIND api source change: COPY services/api re-ran" ran api "COPY services/api/ /app/services/api/"
 check "$KIND api source change: worker rebuilds nothing" nothing_ran worker
 
-append "$WS/libs/greet/index.js" "// library source change $NONCE"
-bake_all "$WS"
+changed_build "$WS" : 'append "$WS/libs/greet/index.js" "// library source change $(date +%s%N)"'
 check "$KIND libs/greet source change: api re-copies libs/greet, install CACHED" \
     copied_not_installed api "COPY libs/greet/ /app/libs/greet/"
 check "$KIND libs/greet source change: worker (not a dependent) rebuilds nothing" nothing_ran worker
 
-append "$WS/libs/core/index.js" "// library source change $NONCE"
-bake_all "$WS"
+changed_build "$WS" : 'append "$WS/libs/core/index.js" "// library source change $(date +%s%N)"'
 for svc in api worker; do
     check "$KIND libs/core source change: $svc (a dependent) re-copies libs/core, install CACHED" \
         copied_not_installed $svc "COPY libs/core/ /app/libs/core/"
 done
 
-json_set "$WS/libs/greet/package.json" description "manifest change $NONCE"
-bake_all "$WS"
+changed_build "$WS" : 'json_set "$WS/libs/greet/package.json" description "manifest change $(date +%s%N)"'
 check "$KIND libs/greet manifest change: api re-runs the install" ran api "$INSTALL"
 check "$KIND libs/greet manifest change: worker rebuilds nothing" nothing_ran worker
 
 # a real lockfile-only change made by the tool: left-pad 1.1.3 -> 1.3.0 (range ^1.1.0 kept)
-if [ "$KIND" = npm ]; then
-    (cd "$WS" && npm update left-pad -w services/api --package-lock-only) >>"$WORK/checks.log" 2>&1
-else
-    (cd "$WS" && pnpm update left-pad --filter @acme/api --lockfile-only --no-save) >>"$WORK/checks.log" 2>&1
-fi
-rm -rf "$WS/node_modules" "$WS"/*/*/node_modules/.pnpm "$WS"/*/*/node_modules/left-pad
+cp "$WS/$LOCK" "$WORK/$LOCK.before"
+update_lockfile() {
+    if [ "$KIND" = npm ]; then
+        TOOL_DIR=$WS tool npm update left-pad -w services/api --package-lock-only
+    else
+        TOOL_DIR=$WS tool npx --yes pnpm@9.15.9 update left-pad --filter @acme/api --lockfile-only --no-save
+    fi >>"$WORK/checks.log" 2>&1
+    rm -rf "$WS/node_modules" "$WS"/*/*/node_modules/.pnpm "$WS"/*/*/node_modules/left-pad
+}
+changed_build "$WS" 'cp "$WORK/$LOCK.before" "$WS/$LOCK"' update_lockfile
 check "$KIND lockfile change: only the lockfile changed (package.json kept)" \
     diff -q "$WS/services/api/package.json" "$CHECKS/../workspaces/$KIND/services/api/package.json"
-bake_all "$WS"
 check "$KIND lockfile change: api re-runs the install" ran api "$INSTALL"
 want=$(lock_version services/api left-pad)
 got=$(in_img "$API" "node -p \"require('left-pad/package.json').version\"" 2>/dev/null)
