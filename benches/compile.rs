@@ -116,6 +116,9 @@ fn bench_root() -> std::path::PathBuf {
 struct Sizes {
     cold: Measure,
     warm: Measure,
+    /// Warm, the plan parsed whole on one core (`BAKEPLAN_PARSE_WHOLE=1`): the parallel
+    /// splitter's worth.
+    warm_whole: Measure,
     print: Option<Measure>,
 }
 
@@ -142,11 +145,17 @@ fn bench_size(services: usize, repeats: usize) -> Sizes {
         .stdout(Stdio::null())
         .status();
     assert!(status.is_ok_and(|status| status.success()));
-    let warm = median(
-        (0..repeats)
-            .map(|_| measure(bakeplan().current_dir(dir.path())))
-            .collect(),
-    );
+    // Both ways in turn, so that both see the same machine.
+    let (mut warm, mut warm_whole) = (Vec::new(), Vec::new());
+    for _ in 0..repeats {
+        warm.push(measure(bakeplan().current_dir(dir.path())));
+        warm_whole.push(measure(
+            bakeplan()
+                .env("BAKEPLAN_PARSE_WHOLE", "1")
+                .current_dir(dir.path()),
+        ));
+    }
+    let (warm, warm_whole) = (median(warm), median(warm_whole));
     let print = buildx_available().then(|| {
         median(
             (0..repeats.min(3))
@@ -160,7 +169,12 @@ fn bench_size(services: usize, repeats: usize) -> Sizes {
                 .collect(),
         )
     });
-    Sizes { cold, warm, print }
+    Sizes {
+        cold,
+        warm,
+        warm_whole,
+        print,
+    }
 }
 
 fn buildx_available() -> bool {
@@ -220,6 +234,13 @@ fn main() {
         ms(k1.cold.wall),
         ms(k1.warm.wall)
     );
+    for (n, sizes) in &results {
+        println!(
+            "{n} services warm: {:.1} ms with the parallel splitter, {:.1} ms parsed whole",
+            ms(sizes.warm.wall),
+            ms(sizes.warm_whole.wall)
+        );
+    }
     if let Some(print) = &k1.print {
         println!(
             "1,000 services: compile / --print = {:.3} cold, {:.3} warm (goal ≤ 0.2)",

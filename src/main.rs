@@ -1,7 +1,8 @@
 //! bakeplan: compile a KDL build plan into a docker-bake file and templated Dockerfiles.
 //!
-//! The pipeline (see `compiler`): parser → lowerer (raw plan) → template set → resolver
-//! (plan) → dependency graph → bake model + Dockerfile renderer → output set.
+//! The pipeline (see `compiler`), one folder per stage: `plan` (parse → lower into the raw plan
+//! → template set → resolve into the plan) → `graph` → `emit` (bake model + Dockerfiles →
+//! output set); `commands` run it and report.
 
 mod cli;
 mod commands;
@@ -21,13 +22,13 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let reporter = commands::reporter::Reporter::new(cli.color);
-    match &cli.command {
+    let result = match &cli.command {
         cli::Command::Compile(args) => commands::compile::run(args, &reporter),
         cli::Command::Bake(args) => commands::bake::run(args, &reporter),
         cli::Command::Graph(args) => commands::graph::run(args, &reporter),
         cli::Command::Affected(args) => commands::affected::run(args, &reporter),
         cli::Command::New(args) => commands::new::run(args, &reporter),
-        cli::Command::Templates(args) => commands::templates::run(args, &reporter),
+        cli::Command::Templates(args) => commands::templates::run(args),
         cli::Command::Lint(args) => commands::lint::run(args, &reporter),
         cli::Command::Completions(args) => {
             use clap::CommandFactory as _;
@@ -37,7 +38,15 @@ fn main() -> ExitCode {
                 "bakeplan",
                 &mut std::io::stdout(),
             );
-            ExitCode::SUCCESS
+            Ok(())
+        }
+    };
+    // The one place a failure becomes an exit status (README "Exit status").
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            reporter.report(&failure);
+            ExitCode::from(failure.exit_status())
         }
     }
 }

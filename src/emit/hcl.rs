@@ -66,6 +66,10 @@ fn expression(value: &Value) -> Expression {
 }
 
 /// HCL's quoted-string escapes (the template markers are already escaped by the model).
+///
+/// Hand-written on purpose: hcl-rs writes a `TemplateExpr::QuotedString` as it is, between
+/// quotes, without escaping it (it is a template: its text is taken to be HCL source already),
+/// so a value holding `"`, `\` or a line break would break the bake file.
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {

@@ -5,12 +5,14 @@
 pub mod bake_string;
 pub mod editor;
 pub mod error;
+pub mod files;
 pub mod model;
 pub mod names;
 pub mod parse;
 pub mod path;
 pub mod raw;
 pub mod resolve;
+pub mod schema;
 pub mod source;
 pub mod spanned;
 pub mod suggestion;

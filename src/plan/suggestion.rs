@@ -19,38 +19,21 @@ pub fn did_you_mean<'a>(
     closest(name, candidates).map(|candidate| format!("did you mean `{candidate}`?"))
 }
 
-/// Edit distance counting a swap of two neighbours as one edit (optimal string alignment),
-/// treating `-` and `_` as equal (a common slip in names).
+/// Edit distance counting a swap of two neighbours as one edit (optimal string alignment, from
+/// `strsim`), treating `-` and `_` as equal (a common slip in names) and case as equal.
 fn distance(a: &str, b: &str) -> usize {
-    let normalize = |c: char| {
-        if c == '_' {
-            '-'
-        } else {
-            c.to_ascii_lowercase()
-        }
+    let normalize = |text: &str| -> String {
+        text.chars()
+            .map(|c| {
+                if c == '_' {
+                    '-'
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
+            .collect()
     };
-    let a: Vec<char> = a.chars().map(normalize).collect();
-    let b: Vec<char> = b.chars().map(normalize).collect();
-    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in rows.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in rows[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (rows[i - 1][j] + 1)
-                .min(rows[i][j - 1] + 1)
-                .min(rows[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(rows[i - 2][j - 2] + 1);
-            }
-            rows[i][j] = best;
-        }
-    }
-    rows[a.len()][b.len()]
+    strsim::osa_distance(&normalize(a), &normalize(b))
 }
 
 #[cfg(test)]

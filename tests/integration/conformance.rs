@@ -99,6 +99,10 @@ fn print_all(test: &Test, files: &[(String, String)]) -> Vec<(String, Value)> {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "buildkit"),
+    ignore = "needs BuildKit: cargo test --features buildkit (scripts/test does)"
+)]
 fn buildx_reads_the_hcl_and_json_bake_files_alike_and_as_reviewed() {
     require_buildx!();
     for (name, folder) in cases() {
@@ -134,6 +138,10 @@ fn buildx_reads_the_hcl_and_json_bake_files_alike_and_as_reviewed() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "buildkit"),
+    ignore = "needs BuildKit: cargo test --features buildkit (scripts/test does)"
+)]
 fn a_variable_is_overridden_from_the_environment() {
     require_buildx!();
     let test = Test::from_folder(Path::new("plans/huleedu"));

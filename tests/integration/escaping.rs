@@ -102,18 +102,30 @@ fn check(bake: &str) {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "buildkit"),
+    ignore = "needs BuildKit: cargo test --features buildkit (scripts/test does)"
+)]
 fn every_bake_string_reaches_buildx_exactly_in_hcl() {
     require_buildx!();
     check("docker-bake.hcl");
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "buildkit"),
+    ignore = "needs BuildKit: cargo test --features buildkit (scripts/test does)"
+)]
 fn every_bake_string_reaches_buildx_exactly_in_json() {
     require_buildx!();
     check("docker-bake.json");
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "buildkit"),
+    ignore = "needs BuildKit: cargo test --features buildkit (scripts/test does)"
+)]
 fn variable_defaults_are_literal_and_overridable() {
     require_buildx!();
     let (test, run) = Test::new().plan(&plan("docker-bake.hcl")).compile();

@@ -1,11 +1,12 @@
-//! Per-field resolvers that services and profiles share.
+//! Per-field resolvers: a service and a profile resolve the children they share with the same
+//! function.
 
 use std::collections::BTreeMap;
 
 use super::Resolver;
 use crate::plan::bake_string::BakeString;
 use crate::plan::model::{RegistryCache, Secret, SecretSource};
-use crate::plan::names::{is_identifier, is_mount_id, is_platform};
+use crate::plan::names::{is_identifier, is_label_key, is_mount_id, is_platform};
 use crate::plan::raw::{RawMap, RawRegistryCache, RawSecret, RawSecretSource, Text};
 use crate::plan::suggestion::did_you_mean;
 
@@ -109,7 +110,7 @@ impl Resolver<'_> {
         platforms
     }
 
-    pub(super) fn bake_map(
+    fn bake_map(
         &mut self,
         map: Option<&RawMap>,
         what: &str,
@@ -135,6 +136,16 @@ impl Resolver<'_> {
             out.insert(key.value.clone(), value);
         }
         out
+    }
+
+    /// `args { KEY "value" }`: build arguments.
+    pub(super) fn args(&mut self, map: Option<&RawMap>) -> BTreeMap<String, BakeString> {
+        self.bake_map(map, "build argument", is_identifier)
+    }
+
+    /// `labels { KEY "value" }`: image labels.
+    pub(super) fn labels(&mut self, map: Option<&RawMap>) -> BTreeMap<String, BakeString> {
+        self.bake_map(map, "label", is_label_key)
     }
 
     pub(super) fn bake_list(&mut self, list: Option<&Vec<Text>>) -> Vec<BakeString> {

@@ -1,8 +1,9 @@
 //! Profiles: what each may override in the bake file.
 
-use super::{PROFILE_CHILDREN, Resolver};
+use super::Resolver;
 use crate::plan::model::{CacheOverride, Profile, RegistryCache};
-use crate::plan::names::{is_identifier, is_label_key, is_valid_name};
+use crate::plan::names::is_valid_name;
+use crate::plan::schema::{self, Places};
 
 impl Resolver<'_> {
     pub(super) fn profile(
@@ -20,9 +21,7 @@ impl Resolver<'_> {
         }
         let mut ok = true;
         for (child, span) in &raw.body.children {
-            if !PROFILE_CHILDREN.contains(&child.as_str())
-                && crate::plan::parse::lower::SERVICE_CHILDREN.contains(&child.as_str())
-            {
+            if schema::service_only(child) {
                 self.error(
                     "bakeplan::not-in-profile",
                     *span,
@@ -31,7 +30,9 @@ impl Resolver<'_> {
                 )
                 .help = Some(format!(
                     "a profile only changes bake attributes of every target: {}",
-                    PROFILE_CHILDREN.join(", ")
+                    schema::names(Places::PROFILE)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
                 ok = false;
             }
@@ -44,14 +45,8 @@ impl Resolver<'_> {
                 .as_ref()
                 .map(|list| self.platforms(Some(list))),
             tags: body.tags.as_ref().map(|list| self.bake_list(Some(list))),
-            args: body
-                .args
-                .as_ref()
-                .map(|map| self.bake_map(Some(map), "build argument", is_identifier)),
-            labels: body
-                .labels
-                .as_ref()
-                .map(|map| self.bake_map(Some(map), "label", is_label_key)),
+            args: body.args.as_ref().map(|map| self.args(Some(map))),
+            labels: body.labels.as_ref().map(|map| self.labels(Some(map))),
             registry_cache: body.registry_cache.as_ref().map(|cache| {
                 match self.registry_cache(cache, top_cache) {
                     Some(cache) => CacheOverride::On(cache),

@@ -6,11 +6,9 @@ use miette::SourceSpan;
 
 use super::Resolver;
 use crate::plan::bake_string::BakeString;
+use crate::plan::files;
 use crate::plan::model::{Base, Build, Dependency, EdgeKind, RegistryCache, Service};
-use crate::plan::names::{
-    is_context_name, is_identifier, is_image_reference, is_label_key, is_remote_context,
-    is_valid_name,
-};
+use crate::plan::names::{is_context_name, is_image_reference, is_remote_context, is_valid_name};
 use crate::plan::path::join;
 use crate::plan::raw::{RawPlan, RawService, RawServiceBody, RawTemplateUse, Text};
 use crate::plan::suggestion::did_you_mean;
@@ -69,26 +67,19 @@ impl Resolver<'_> {
     pub(super) fn service(
         &mut self,
         raw: &RawService,
-        defaults: Option<&RawServiceBody>,
         top_cache: Option<&RegistryCache>,
         dockerfile_pattern: Option<&Text>,
     ) -> Option<Service> {
+        // `defaults` are merged into the body already (`schema::inherit`).
         let own = &raw.body;
         let name = raw.name.value.clone();
-        let d = defaults;
-        // The service's own value, else the inherited default.
-        macro_rules! pick {
-            ($field:ident) => {
-                own.$field
-                    .as_ref()
-                    .or_else(|| d.and_then(|body| body.$field.as_ref()))
-            };
-        }
-        let context = pick!(context)
+        let context = own
+            .context
+            .as_ref()
             .and_then(|text| self.path(text, "context"))
             .unwrap_or_else(|| ".".to_owned());
 
-        // Build: the service's own template or dockerfile replaces the inherited one.
+        // Build: a template or a hand-written Dockerfile (the service's own replaces the default).
         if let (Some(template), Some(dockerfile)) = (&own.template, &own.dockerfile) {
             self.error(
                 "bakeplan::conflict",
@@ -103,20 +94,18 @@ impl Resolver<'_> {
             ));
             return None;
         }
-        let (template, dockerfile) = if own.template.is_some() || own.dockerfile.is_some() {
-            (own.template.as_ref(), own.dockerfile.as_ref())
-        } else {
-            (
-                d.and_then(|b| b.template.as_ref()),
-                d.and_then(|b| b.dockerfile.as_ref()),
-            )
-        };
-        let build = if let Some(template) = template {
+        let library = own.library.as_ref().is_some_and(|flag| flag.value);
+        let build = if library {
+            self.library_build(&name, own, &context, dockerfile_pattern)
+        } else if let Some(template) = &own.template {
             self.template_build(&name, &context, template, dockerfile_pattern)?
-        } else if let Some(dockerfile) = dockerfile {
+        } else if let Some(dockerfile) = &own.dockerfile {
             Build::Dockerfile {
                 path: self.path(dockerfile, "dockerfile")?,
             }
+        } else if own.children.iter().any(|(child, _)| child == "library") {
+            // A `library` the lowering refused: its error is enough.
+            return None;
         } else {
             self.error(
                 "bakeplan::missing-build",
@@ -137,9 +126,17 @@ impl Resolver<'_> {
         };
 
         let mut dependencies = Vec::new();
-        let from = pick!(from).map(|text| {
+        let from = own.from.as_ref().map(|text| {
             if self.service_names.contains(&text.value) {
-                if text.value == name {
+                if self.library_names.contains(&text.value) {
+                    self.error(
+                        "bakeplan::library",
+                        text.span,
+                        format!("`{}` is a library, not an image to build from", text.value),
+                        "a library",
+                    )
+                    .help = Some(format!("use `depends-on \"{}\"` to install the library into `{name}`", text.value));
+                } else if text.value == name {
                     self.error(
                         "bakeplan::self-dependency",
                         text.span,
@@ -166,7 +163,7 @@ impl Resolver<'_> {
         });
 
         let mut depends_on = Vec::new();
-        if let Some(list) = pick!(depends_on) {
+        if let Some(list) = own.depends_on.as_ref() {
             for text in list {
                 if depends_on.contains(&text.value) {
                     self.error(
@@ -186,7 +183,20 @@ impl Resolver<'_> {
                 } else if !self.service_names.contains(&text.value) {
                     self.unknown_service(text, "depends-on");
                 } else {
-                    depends_on.push(text.value.clone());
+                    let needs_library = self.library_names.contains(&text.value);
+                    if library && !needs_library {
+                        self.error(
+                            "bakeplan::library",
+                            text.span,
+                            format!("library `{name}` depends on `{}`, which is a service, not a library", text.value),
+                            "not a library",
+                        )
+                        .help = Some("a library may only depend on other libraries".to_owned());
+                        continue;
+                    }
+                    if !needs_library {
+                        depends_on.push(text.value.clone());
+                    }
                     dependencies.push(Dependency {
                         service: text.value.clone(),
                         kind: EdgeKind::DependsOn,
@@ -197,13 +207,16 @@ impl Resolver<'_> {
         }
 
         let mut contexts = BTreeMap::new();
-        for dependency in &dependencies {
+        for dependency in dependencies
+            .iter()
+            .filter(|dependency| !self.library_names.contains(&dependency.service))
+        {
             contexts.insert(
                 dependency.service.clone(),
                 BakeString::literal(format!("target:{}", dependency.service)),
             );
         }
-        if let Some(map) = pick!(contexts) {
+        if let Some(map) = own.contexts.as_ref() {
             for (key, value) in map {
                 if !is_context_name(&key.value) {
                     self.error(
@@ -238,7 +251,7 @@ impl Resolver<'_> {
             }
         }
 
-        let image = match pick!(image) {
+        let image = match own.image.as_ref() {
             Some(text) => self.bake(text),
             None if self.variables.contains("REGISTRY") => {
                 let text = Text::new(format!("${{REGISTRY}}/{name}"), raw.name.span);
@@ -246,7 +259,9 @@ impl Resolver<'_> {
             }
             None => BakeString::literal(name.clone()),
         };
-        let tags = if let Some(list) = pick!(tags) {
+        let tags = if library {
+            Vec::new()
+        } else if let Some(list) = own.tags.as_ref() {
             list.iter().map(|text| self.bake(text)).collect()
         } else {
             let suffix = if self.variables.contains("TAG") {
@@ -257,12 +272,12 @@ impl Resolver<'_> {
             let tail = self.bake(&Text::new(suffix.to_owned(), raw.name.span));
             vec![image.clone().concat(&tail)]
         };
-        let platforms = self.platforms(pick!(platforms));
-        let args = self.bake_map(pick!(args), "build argument", is_identifier);
-        let labels = self.bake_map(pick!(labels), "label", is_label_key);
+        let platforms = self.platforms(own.platforms.as_ref());
+        let args = self.args(own.args.as_ref());
+        let labels = self.labels(own.labels.as_ref());
 
         let mut cache_mounts = Vec::new();
-        if let Some(list) = pick!(cache_mounts) {
+        if let Some(list) = own.cache_mounts.as_ref() {
             let mut seen = BTreeSet::new();
             for text in list {
                 match self.cache_mounts.get(&text.value) {
@@ -292,8 +307,8 @@ impl Resolver<'_> {
                 }
             }
         }
-        let secrets = self.secrets(pick!(secrets));
-        let registry_cache = match pick!(registry_cache) {
+        let secrets = self.secrets(own.secrets.as_ref());
+        let registry_cache = match own.registry_cache.as_ref() {
             Some(raw_cache) => self.registry_cache(raw_cache, top_cache),
             None => top_cache.cloned(),
         }
@@ -301,25 +316,49 @@ impl Resolver<'_> {
             reference: cache.reference.replace_literal("{service}", &name),
             mode: cache.mode,
         });
-        let cache_from = self.bake_list(pick!(cache_from));
-        let cache_to = self.bake_list(pick!(cache_to));
-        let target = pick!(target).map(|text| self.bake(text));
-        let network = self.network(pick!(network));
-        let inputs = match pick!(inputs) {
+        let cache_from = self.bake_list(own.cache_from.as_ref());
+        let cache_to = self.bake_list(own.cache_to.as_ref());
+        let target = own.target.as_ref().map(|text| self.bake(text));
+        let network = self.network(own.network.as_ref());
+        let inputs = match own.inputs.as_ref() {
             Some(list) => list
                 .iter()
                 .filter_map(|text| self.path(text, "inputs"))
                 .collect(),
             None => vec![join(&context, "**")],
         };
-        let env = self.env(pick!(env));
-        let ports = pick!(ports)
+        let env = self.env(own.env.as_ref());
+        let ports = own
+            .ports
+            .as_ref()
             .map(|list| list.iter().map(|port| port.value).collect())
             .unwrap_or_default();
-        let cmd = pick!(cmd)
+        let cmd = own
+            .cmd
+            .as_ref()
             .map(|list| list.iter().map(|text| text.value.clone()).collect())
             .unwrap_or_default();
-        let description = pick!(description).map(|text| self.bake(text));
+        let description = own.description.as_ref().map(|text| self.bake(text));
+        let extensions = self.extensions(&name, own, &build);
+        let context_span = own.context.as_ref().map_or(raw.name.span, |text| text.span);
+        let workspace = self.workspace_build(&name, &context, context_span, &build);
+        if !library {
+            for (key, value) in &self.image_map {
+                contexts.entry(key.clone()).or_insert_with(|| value.clone());
+            }
+        }
+        let dockerignore = match (&build, &workspace) {
+            (Build::Template { .. }, None) => {
+                match files::read(&self.source.dir, &join(&context, ".dockerignore")) {
+                    Ok(text) => text,
+                    Err(message) => {
+                        self.error("bakeplan::io", context_span, message, "this context");
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
 
         Some(Service {
             name,
@@ -347,7 +386,58 @@ impl Resolver<'_> {
             ports,
             cmd,
             description,
+            library,
+            libraries: Vec::new(),
+            workspace,
+            path: ".".to_owned(),
+            dockerignore,
+            packages: extensions.packages,
+            build_packages: extensions.build_packages,
+            init: extensions.init,
+            user: extensions.user,
+            healthcheck: extensions.healthcheck,
+            workdir: extensions.workdir,
         })
+    }
+
+    /// A library is not built: its `dockerfile` is an error, its template only checked; it
+    /// needs a `workspace`.
+    fn library_build(
+        &mut self,
+        name: &str,
+        own: &RawServiceBody,
+        context: &str,
+        dockerfile_pattern: Option<&Text>,
+    ) -> Build {
+        if self.workspace.is_none()
+            && let Some(flag) = &own.library
+        {
+            self.error(
+                "bakeplan::missing-workspace",
+                flag.span,
+                format!("`{name}` is a library, but the plan has no `workspace`"),
+                "a library needs a workspace",
+            )
+            .help = Some(
+                "add `workspace \".\"` (the folder holding the root manifest and the lockfile) at the top of the plan"
+                    .to_owned(),
+            );
+        }
+        if let Some(dockerfile) = &own.dockerfile
+            && own.children.iter().any(|(child, _)| child == "dockerfile")
+        {
+            self.error(
+                "bakeplan::library",
+                dockerfile.span,
+                format!("`{name}` is a library, so it has no Dockerfile"),
+                "a library is not built",
+            )
+            .help =
+                Some("remove `dockerfile`, or `library #true` to build it as an image".to_owned());
+        } else if let Some(template) = &own.template {
+            let _ = self.template_build(name, context, template, dockerfile_pattern);
+        }
+        Build::Library
     }
 
     pub(super) fn template_build(
@@ -357,7 +447,7 @@ impl Resolver<'_> {
         template: &RawTemplateUse,
         pattern: Option<&Text>,
     ) -> Option<Build> {
-        let def = match self.templates.get(self.source, &template.name) {
+        let def = match self.templates.get(&template.name) {
             Ok(def) => def,
             Err(error) => {
                 self.errors.push(error);

@@ -16,85 +16,14 @@ use crate::plan::raw::{
     RawCacheMount, RawEmit, RawGroup, RawPlan, RawProfile, RawRegistryCache, RawService,
     RawVariable, Text,
 };
-use crate::plan::source::PlanSource;
+use crate::plan::schema::{self, Places, Repeat};
 use crate::plan::suggestion::did_you_mean;
 use values::{describe, name_span};
 
-pub const TOP_LEVEL_NODES: &[&str] = &[
-    "version",
-    "variable",
-    "defaults",
-    "cache-mount",
-    "registry-cache",
-    "template-dir",
-    "emit",
-    "service",
-    "group",
-    "profile",
-];
-
-pub const SERVICE_CHILDREN: &[&str] = &[
-    "context",
-    "template",
-    "dockerfile",
-    "from",
-    "depends-on",
-    "contexts",
-    "image",
-    "tags",
-    "platforms",
-    "args",
-    "labels",
-    "cache-mount",
-    "secret",
-    "registry-cache",
-    "cache-from",
-    "cache-to",
-    "target",
-    "network",
-    "inputs",
-    "env",
-    "port",
-    "cmd",
-    "description",
-];
-
-/// Children a profile may set besides service children.
-pub const PROFILE_SWITCHES: &[&str] = &["push", "load", "no-cache", "pull"];
-
-/// Children whose repetition appends (lists); every other child may appear once per block.
-pub(super) const APPENDING_CHILDREN: &[&str] = &[
-    "depends-on",
-    "tags",
-    "platforms",
-    "cache-mount",
-    "secret",
-    "cache-from",
-    "cache-to",
-    "inputs",
-    "port",
-];
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum BlockKind {
-    Service,
-    Defaults,
-    Profile,
-}
-
-/// Nodes that may appear once in a plan.
-const SINGLETONS: [&str; 5] = [
-    "version",
-    "defaults",
-    "registry-cache",
-    "template-dir",
-    "emit",
-];
-
 /// The raw plan and every error found. The plan holds what could be read, so that the resolver
 /// can report its own errors too: one run shows all of them.
-pub fn lower(source: &PlanSource, document: &KdlDocument) -> (RawPlan, PlanErrors) {
-    let mut part = LoweredPart::new(source);
+pub fn lower(document: &KdlDocument) -> (RawPlan, PlanErrors) {
+    let mut part = LoweredPart::new();
     for node in document.nodes() {
         part.node(node);
     }
@@ -103,33 +32,28 @@ pub fn lower(source: &PlanSource, document: &KdlDocument) -> (RawPlan, PlanError
 
 /// What lowering a run of top-level nodes gives; runs lowered apart (in parallel) are merged in
 /// plan order with `LoweredPart::merge`.
-pub struct LoweredPart<'a> {
-    lowerer: Lowerer<'a>,
+#[derive(Default)]
+pub struct LoweredPart {
+    lowerer: Lowerer,
     plan: RawPlan,
     /// The singleton nodes seen, with their name spans.
     seen: BTreeMap<&'static str, SourceSpan>,
 }
 
-impl<'a> LoweredPart<'a> {
-    pub fn new(source: &'a PlanSource) -> Self {
-        Self {
-            lowerer: Lowerer {
-                source,
-                errors: PlanErrors::default(),
-            },
-            plan: RawPlan::default(),
-            seen: BTreeMap::new(),
-        }
+impl LoweredPart {
+    pub fn new() -> Self {
+        Self::default()
     }
 
     /// Lowers one top-level node.
     pub fn node(&mut self, node: &KdlNode) {
         let name = node.name().value();
-        if let Some(&singleton) = SINGLETONS.iter().find(|singleton| **singleton == name) {
+        if let Some(singleton) = schema::child(name, Places::TOP)
+            .filter(|row| row.repeat == Repeat::Once)
+            .map(|row| row.name)
+        {
             if let Some(first) = self.seen.get(singleton) {
-                let error = self
-                    .lowerer
-                    .duplicate_node(singleton, name_span(node), *first);
+                let error = duplicate_node(singleton, name_span(node), *first);
                 self.lowerer.errors.push(error);
                 return;
             }
@@ -140,7 +64,7 @@ impl<'a> LoweredPart<'a> {
 
     /// Appends a later run: lists in order; a singleton the earlier runs already have is a
     /// duplicate, reported as the sequential lowering reports it.
-    pub fn merge(&mut self, later: LoweredPart<'a>) {
+    pub fn merge(&mut self, later: LoweredPart) {
         let LoweredPart {
             lowerer,
             mut plan,
@@ -149,7 +73,7 @@ impl<'a> LoweredPart<'a> {
         self.lowerer.errors.extend(lowerer.errors);
         for (singleton, span) in seen {
             if let Some(first) = self.seen.get(singleton) {
-                let error = self.lowerer.duplicate_node(singleton, span, *first);
+                let error = duplicate_node(singleton, span, *first);
                 self.lowerer.errors.push(error);
                 continue;
             }
@@ -159,6 +83,8 @@ impl<'a> LoweredPart<'a> {
                 "registry-cache" => self.plan.registry_cache = plan.registry_cache.take(),
                 "template-dir" => self.plan.template_dir = plan.template_dir.take(),
                 "emit" => self.plan.emit = plan.emit.take(),
+                "workspace" => self.plan.workspace = plan.workspace.take(),
+                "image-map" => self.plan.image_map = plan.image_map.take(),
                 _ => {}
             }
         }
@@ -174,24 +100,23 @@ impl<'a> LoweredPart<'a> {
     }
 }
 
-struct Lowerer<'a> {
-    pub(super) source: &'a PlanSource,
+/// `NAME` appears twice at the top level.
+fn duplicate_node(name: &str, span: SourceSpan, first: SourceSpan) -> PlanError {
+    PlanError::new(
+        "bakeplan::duplicate",
+        format!("`{name}` appears twice in the plan"),
+    )
+    .label(span, "second one here")
+    .label(first, "first one here")
+    .help(format!("merge the two `{name}` nodes into one"))
+}
+
+#[derive(Default)]
+struct Lowerer {
     pub(super) errors: PlanErrors,
 }
 
-impl Lowerer<'_> {
-    fn duplicate_node(&self, name: &str, span: SourceSpan, first: SourceSpan) -> PlanError {
-        PlanError::at(
-            self.source,
-            "bakeplan::duplicate",
-            span,
-            format!("`{name}` appears twice in the plan"),
-            "second one here",
-        )
-        .with_label(first, "first one here")
-        .with_help(format!("merge the two `{name}` nodes into one"))
-    }
-
+impl Lowerer {
     fn node(&mut self, node: &KdlNode, plan: &mut RawPlan) {
         self.no_type_annotation(node);
         let name = node.name().value();
@@ -204,7 +129,7 @@ impl Lowerer<'_> {
             }
             "defaults" => {
                 self.no_entries(node);
-                plan.defaults = Some(self.body(node, BlockKind::Defaults, None));
+                plan.defaults = Some(self.body(node, Places::DEFAULTS, None));
             }
             "cache-mount" => {
                 if let Some(mount) = self.cache_mount(node) {
@@ -218,9 +143,15 @@ impl Lowerer<'_> {
                 plan.template_dir = self.single_string(node);
             }
             "emit" => plan.emit = Some(self.emit(node)),
+            "workspace" => {
+                self.no_props(node);
+                self.no_children(node);
+                plan.workspace = self.single_string(node);
+            }
+            "image-map" => plan.image_map = Some((self.map(node), name_span(node))),
             "service" => {
                 if let Some(name) = self.block_name(node, "service") {
-                    let body = self.body(node, BlockKind::Service, None);
+                    let body = self.body(node, Places::SERVICE, None);
                     plan.services.push(RawService { name, body });
                 }
             }
@@ -239,13 +170,14 @@ impl Lowerer<'_> {
     }
 
     fn unknown_top_level(&mut self, node: &KdlNode, name: &str) {
-        let help = if SERVICE_CHILDREN.contains(&name) {
+        let top_level: Vec<&str> = schema::names(Places::TOP).collect();
+        let help = if schema::child(name, Places::SERVICE).is_some() {
             Some(format!(
                 "`{name}` belongs inside a `service` block (or `defaults` to apply it to every service)"
             ))
         } else {
-            did_you_mean(name, TOP_LEVEL_NODES.iter().copied())
-                .or_else(|| Some(format!("expected one of: {}", TOP_LEVEL_NODES.join(", "))))
+            did_you_mean(name, top_level.iter().copied())
+                .or_else(|| Some(format!("expected one of: {}", top_level.join(", "))))
         };
         self.error_with_help(
             "bakeplan::unknown-node",
@@ -393,7 +325,7 @@ impl Lowerer<'_> {
     fn profile(&mut self, node: &KdlNode) -> Option<RawProfile> {
         let name = self.block_name(node, "profile")?;
         let mut switches = BTreeMap::new();
-        let body = self.body(node, BlockKind::Profile, Some(&mut switches));
+        let body = self.body(node, Places::PROFILE, Some(&mut switches));
         let mut take = |key: &str| switches.remove(key);
         Some(RawProfile {
             push: take("push"),
@@ -412,3 +344,6 @@ impl Lowerer<'_> {
         args.first().and_then(|entry| self.string(entry))
     }
 }
+
+#[cfg(test)]
+mod tests;
