@@ -75,9 +75,10 @@ echo x >"$DIR/ext/.git/HEAD"; echo x >"$DIR/ext/node_modules/decoy/index.js"; ec
 check "bake builds ext and site" bake_all "$DIR"
 [ "$FAILS" -eq 0 ] || { tail -40 "$LOG"; finish; }
 
-changed_build "$DIR" : 'append "$DIR/ext/index.js" "// source change $(date +%s%N)"' ext
+changed_build "$DIR" : 'append "$DIR/ext/index.js" "// source change $(date +%s%N)"'
 check "ext source change: the dependency installs are CACHED" not_ran ext "npm ci"
 check "ext source change: the sources are copied again" ran ext "COPY . ."
+check "ext source change: site rebuilds nothing" nothing_ran site
 
 cp "$DIR/ext/package.json" "$WORK/ext.package.json"
 sed -i 's/"left-pad": "1.3.0"/"left-pad": "1.3.0", "ms": "2.1.3"/' "$DIR/ext/package.json"

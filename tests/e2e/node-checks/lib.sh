@@ -101,18 +101,28 @@ changed_build() {
         eval "$change"
         bake_all "$dir" "$@" || return 1
         [ "$attempt" = 2 ] && return 0
-        for svc in ${*:-$SERVICES}; do
-            if ran "$svc" "useradd"; then
-                info "the build cache was pruned during this build (by another user of the daemon): again"
-                continue 2
-            fi
-        done
+        if cache_pruned "$@"; then
+            info "the build cache was pruned during this build (by another user of the daemon): again"
+            continue
+        fi
         return 0
     done
 }
 
+# cache_pruned [TARGETS...]: LOG shows a cache prune: a record vanished mid-build, or the user's
+# RUN (it depends on the base image only) ran again
+cache_pruned() {
+    local svc
+    grep -q 'failed to load ref' "$LOG" && return 0
+    for svc in ${*:-$SERVICES}; do
+        ran "$svc" "useradd" && return 0
+    done
+    return 1
+}
+
 # ran_steps LOG SERVICE: the Dockerfile steps BuildKit executed (not CACHED) for SERVICE, without
-# FROM and internals, as "[stage n/m] INSTRUCTION"
+# FROM and internals, as "[stage n/m] INSTRUCTION". Bake prefixes step names with the target only
+# when it builds several: build every target when reading the log.
 ran_steps() {
     awk -v svc="$2" '
         match($0, /^#[^ ]+ \[[^]]+\] /) {
