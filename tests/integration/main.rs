@@ -8,5 +8,6 @@ mod commands;
 mod conformance;
 mod e2e;
 mod escaping;
+mod python_templates;
 mod support;
 mod workspace;
