@@ -12,5 +12,6 @@ mod e2e_rustgo;
 mod escaping;
 mod import;
 mod init;
+mod python_templates;
 mod support;
 mod workspace;
