@@ -56,7 +56,12 @@ Examples:
   bakeplan bake --profile fresh        with the `fresh` profile's overlay (e.g. no cache, pull)
   bakeplan bake --no-cache --progress plain
   bakeplan bake --affected --since origin/main
+  bakeplan bake --keep-going --jobs 2  build all it can, two services at a time
+  bakeplan bake --json summary.json    the per-service summary for CI
   bakeplan bake -- --set '*.args.X=1'  pass anything after `--` to buildx bake
+
+Each service is built by its own `docker buildx bake` once the services it depends on are built;
+a summary (built, cached, failed, skipped; duration; image size) follows every bake.
 
 Exit status: 0 built; 1 the build failed (the failing services are named); 2 plan or usage error.")]
     Bake(BakeArgs),
@@ -164,6 +169,18 @@ pub struct BakeArgs {
     /// Build the services affected by changes (with --since)
     #[arg(long, requires = "since")]
     pub affected: bool,
+
+    /// Build every service that does not depend on a failure (default: stop at the first one)
+    #[arg(long)]
+    pub keep_going: bool,
+
+    /// Build at most N services at once (default: no limit)
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+
+    /// Write the summary as JSON to FILE (`-`: standard output)
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<Utf8PathBuf>,
 
     /// Arguments passed to `docker buildx bake` as they are
     #[arg(last = true)]

@@ -8,4 +8,5 @@ mod commands;
 mod conformance;
 mod e2e;
 mod escaping;
+mod execution;
 mod support;

@@ -1,0 +1,312 @@
+//! `bakeplan bake`: compile (refusing a plan with errors), then build each service with its own
+//! `docker buildx bake -f <bake file> [-f <profile overlay>]… SERVICE` from the plan's folder
+//! (`schedule.rs`), streaming buildx's progress, and print a summary (`summary.rs`). Exit 1
+//! names the services whose build failed.
+
+mod schedule;
+mod summary;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write as _;
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use schedule::{Outcome, Progress, Schedule};
+use summary::Image;
+
+use crate::cli::BakeArgs;
+use crate::commands::affected as affected_command;
+use crate::commands::docker::missing_buildx;
+use crate::commands::reporter::Reporter;
+use crate::commands::session::{EXIT_FAILURE, Session, plan_errors, usage_error};
+use crate::compiler::overlay_path;
+use crate::plan::model::Plan;
+use crate::plan::suggestion::did_you_mean;
+
+pub fn run(args: &BakeArgs, reporter: &Reporter) -> ExitCode {
+    let session = match Session::load(&args.plan, reporter) {
+        Ok(session) => session,
+        Err(code) => return code,
+    };
+    let plan = &session.compilation.plan;
+    let known: Vec<&str> = plan
+        .services
+        .iter()
+        .map(|service| service.name.as_str())
+        .chain(plan.groups.iter().map(|group| group.name.as_str()))
+        .chain(std::iter::once("default"))
+        .collect();
+    for target in &args.targets {
+        if !known.contains(&target.as_str()) {
+            let hint = did_you_mean(target, known.iter().copied())
+                .unwrap_or_else(|| format!("the services and groups are: {}", known.join(", ")));
+            return usage_error(
+                reporter,
+                &format!(
+                    "`{target}` is neither a service nor a group of {}; {hint}",
+                    session.source.path
+                ),
+            );
+        }
+    }
+    for profile in &args.profile {
+        if !plan.profiles.iter().any(|known| &known.name == profile) {
+            let names: Vec<&str> = plan
+                .profiles
+                .iter()
+                .map(|profile| profile.name.as_str())
+                .collect();
+            let hint = did_you_mean(profile, names.iter().copied())
+                .unwrap_or_else(|| format!("the profiles are: {}", names.join(", ")));
+            return usage_error(
+                reporter,
+                &format!("no profile is named `{profile}`; {hint}"),
+            );
+        }
+    }
+    let mut targets = args.targets.clone();
+    if args.affected {
+        match affected_command::compute(&session, args.since.as_deref(), None) {
+            Ok(affected) if affected.services.is_empty() => {
+                println!("no service is affected; nothing to build");
+                return ExitCode::SUCCESS;
+            }
+            Ok(affected) => {
+                println!("affected: {}", affected.services.join(", "));
+                targets.extend(affected.services);
+            }
+            Err(message) => return usage_error(reporter, &message),
+        }
+    }
+    if let Some(message) = missing_buildx() {
+        return usage_error(reporter, &message);
+    }
+    // Compile: the files buildx reads must be the plan's.
+    match session.compilation.outputs.write(&session.source) {
+        Ok(statuses) => {
+            let count = |wanted: crate::emit::output_set::FileStatus| {
+                statuses
+                    .iter()
+                    .filter(|(_, status)| *status == wanted)
+                    .count()
+            };
+            eprintln!(
+                "compiled {}: {} files written, {} unchanged",
+                session.source.path,
+                count(crate::emit::output_set::FileStatus::Written),
+                count(crate::emit::output_set::FileStatus::Unchanged)
+            );
+        }
+        Err(errors) => return plan_errors(reporter, &errors, Some(&session.source)),
+    }
+    let services = match expand(plan, &targets) {
+        Ok(services) => services,
+        Err(message) => return usage_error(reporter, &message),
+    };
+    let progress = match args.progress.as_deref() {
+        None | Some("auto" | "plain") => Progress::Plain,
+        Some("quiet") => Progress::Quiet,
+        Some("rawjson") => Progress::RawJson,
+        Some("tty") => Progress::Tty,
+        Some(other) => {
+            return usage_error(
+                reporter,
+                &format!("`--progress {other}` is not one of auto, plain, tty, quiet, rawjson"),
+            );
+        }
+    };
+    let metadata_dir = std::env::temp_dir().join(format!("bakeplan-bake-{}", std::process::id()));
+    if let Err(error) = std::fs::create_dir_all(&metadata_dir) {
+        return usage_error(
+            reporter,
+            &format!("cannot create {}: {error}", metadata_dir.display()),
+        );
+    }
+    let docker = vec!["docker".to_owned()];
+    let base = base_arguments(args, plan);
+    let dir = session.source.dir.as_std_path().to_owned();
+    let command = |service: &str| {
+        let mut command = Command::new(&docker[0]);
+        command
+            .current_dir(&dir)
+            .args(&docker[1..])
+            .args(["buildx", "bake"])
+            .args(&base)
+            .args(["--progress", progress.buildx_value()])
+            .arg("--metadata-file")
+            .arg(metadata_dir.join(format!("{service}.json")))
+            .args(&args.buildx_args)
+            .arg(service)
+            .env("BUILDX_METADATA_PROVENANCE", "disabled");
+        command
+    };
+    eprintln!(
+        "running: {} … SERVICE, once per service ({}{})",
+        describe(&command("SERVICE"))
+            .split(" --progress")
+            .next()
+            .unwrap_or_default(),
+        match args.jobs {
+            Some(jobs) => format!("at most {jobs} at once"),
+            None if progress == Progress::Tty => "one at a time: --progress tty".to_owned(),
+            None => "no limit on how many at once".to_owned(),
+        },
+        if args.keep_going { ", keep going" } else { "" }
+    );
+    let schedule = Schedule {
+        services,
+        jobs: if progress == Progress::Tty {
+            1
+        } else {
+            args.jobs.map_or(usize::MAX, usize::from)
+        },
+        keep_going: args.keep_going,
+        progress,
+        command: &command,
+    };
+    let started = Instant::now();
+    let reports = schedule.run();
+    let total = started.elapsed();
+    let mut images = BTreeMap::new();
+    for report in &reports {
+        if report.outcome.succeeded() {
+            let mut image = Image::from_metadata(
+                &metadata_dir.join(format!("{}.json", report.name)),
+                &report.name,
+            );
+            image.read_size(&docker);
+            images.insert(report.name.clone(), image);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&metadata_dir);
+    eprint!("{}", summary::text(&reports, &images, total));
+    if let Some(path) = &args.json {
+        let text = summary::json(&reports, &images, total);
+        let written = if path.as_str() == "-" {
+            std::io::stdout().write_all(text.as_bytes())
+        } else {
+            std::fs::write(path, text)
+        };
+        if let Err(error) = written {
+            return usage_error(reporter, &format!("cannot write {path}: {error}"));
+        }
+    }
+    let failed: Vec<&str> = reports
+        .iter()
+        .filter(|report| matches!(report.outcome, Outcome::Failed { .. }))
+        .map(|report| report.name.as_str())
+        .collect();
+    if failed.is_empty() && reports.iter().all(|report| report.outcome.succeeded()) {
+        return ExitCode::SUCCESS;
+    }
+    let not_built = reports
+        .iter()
+        .filter(|report| {
+            !report.outcome.succeeded() && !matches!(report.outcome, Outcome::Failed { .. })
+        })
+        .count();
+    reporter.error(&format!(
+        "the build failed: {}{}",
+        failed.join(", "),
+        if not_built == 0 {
+            String::new()
+        } else {
+            format!(
+                " ({not_built} {} not built)",
+                if not_built == 1 {
+                    "service"
+                } else {
+                    "services"
+                }
+            )
+        }
+    ));
+    ExitCode::from(EXIT_FAILURE)
+}
+
+/// The arguments every service's bake shares: bake files, flags, entitlements.
+fn base_arguments(args: &BakeArgs, plan: &Plan) -> Vec<String> {
+    let mut base = vec!["-f".to_owned(), plan.bake_path.clone()];
+    for profile in &args.profile {
+        base.extend(["-f".to_owned(), overlay_path(&plan.bake_path, profile)]);
+    }
+    for (flag, on) in [
+        ("--no-cache", args.no_cache),
+        ("--pull", args.pull),
+        ("--push", args.push),
+        ("--load", args.load),
+    ] {
+        if on {
+            base.push(flag.to_owned());
+        }
+    }
+    // RUN steps on the host network need the entitlement; the plan asked for it explicitly.
+    if plan
+        .services
+        .iter()
+        .any(|service| service.network.as_deref() == Some("host"))
+        || plan.profiles.iter().any(|profile| {
+            args.profile.contains(&profile.name) && profile.network.as_deref() == Some("host")
+        })
+    {
+        base.push("--allow=network.host".to_owned());
+    }
+    base
+}
+
+/// The services the targets stand for (groups expanded, `default` = the plan's default group or
+/// every service), with everything they depend on, in plan order, each with its dependencies.
+fn expand(plan: &Plan, targets: &[String]) -> Result<Vec<(String, Vec<String>)>, String> {
+    let mut wanted: BTreeSet<String> = BTreeSet::new();
+    let mut queue: Vec<String> = if targets.is_empty() {
+        vec!["default".to_owned()]
+    } else {
+        targets.to_vec()
+    };
+    let mut seen_groups = BTreeSet::new();
+    while let Some(name) = queue.pop() {
+        if plan.service(&name).is_some() {
+            if wanted.insert(name.clone()) {
+                queue.extend(
+                    plan.service(&name)
+                        .into_iter()
+                        .flat_map(|service| &service.dependencies)
+                        .map(|dependency| dependency.service.clone()),
+                );
+            }
+        } else if let Some(group) = plan.groups.iter().find(|group| group.name == name) {
+            if seen_groups.insert(name) {
+                queue.extend(group.members.iter().cloned());
+            }
+        } else if name == "default" {
+            queue.extend(plan.services.iter().map(|service| service.name.clone()));
+        } else {
+            return Err(format!("`{name}` is neither a service nor a group"));
+        }
+    }
+    Ok(plan
+        .services
+        .iter()
+        .filter(|service| wanted.contains(&service.name))
+        .map(|service| {
+            let mut dependencies: Vec<String> = service
+                .dependencies
+                .iter()
+                .map(|dependency| dependency.service.clone())
+                .filter(|name| wanted.contains(name))
+                .collect();
+            dependencies.dedup();
+            (service.name.clone(), dependencies)
+        })
+        .collect())
+}
+
+fn describe(command: &Command) -> String {
+    let mut words = vec![command.get_program().to_string_lossy().into_owned()];
+    words.extend(
+        command
+            .get_args()
+            .map(|arg| arg.to_string_lossy().into_owned()),
+    );
+    words.join(" ")
+}
