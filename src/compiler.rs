@@ -44,7 +44,7 @@ pub fn compile(source: &PlanSource) -> Result<Compilation, PlanErrors> {
         }
     };
     timings.lap("templates + resolve");
-    let graph = DependencyGraph::build(source, &plan)?;
+    let graph = DependencyGraph::build(&plan)?;
     timings.lap("graph");
     let outputs = emit(source, &plan, &templates)?;
     timings.lap("emit");
@@ -62,7 +62,7 @@ pub fn compile(source: &PlanSource) -> Result<Compilation, PlanErrors> {
 /// The plan's templates (built-ins and its `template-dir`), for commands that need no more.
 pub fn load_templates(source: &PlanSource) -> Result<TemplateSet, PlanErrors> {
     let document = parse(source)?;
-    let (raw, errors) = lower(source, &document);
+    let (raw, errors) = lower(&document);
     errors.into_result(())?;
     TemplateSet::load(source, raw.template_dir.as_ref())
 }
@@ -100,7 +100,7 @@ fn emit(
     // The bake files and the Dockerfiles are independent: render them side by side.
     let (bake_files, dockerfiles) = std::thread::scope(|scope| {
         let bake_files = scope.spawn(|| bake_files(plan, &marker));
-        let dockerfiles = render_dockerfiles(source, plan, &renderer, &marker);
+        let dockerfiles = render_dockerfiles(plan, &renderer, &marker);
         (
             bake_files.join().expect("the bake thread does not panic"),
             dockerfiles,
@@ -109,7 +109,7 @@ fn emit(
     let mut outputs = OutputSet::default();
     let mut errors = PlanErrors::default();
     for file in bake_files.into_iter().map(Ok).chain(dockerfiles) {
-        if let Err(error) = file.and_then(|file| outputs.add(source, file)) {
+        if let Err(error) = file.and_then(|file| outputs.add(file)) {
             errors.push(error);
         }
     }
@@ -117,13 +117,13 @@ fn emit(
         if let Build::Dockerfile { path } = &service.build
             && outputs.files.contains_key(path)
         {
-            errors.push(PlanError::at(
-                    source,
+            errors.push(
+                PlanError::new(
                     "bakeplan::output-conflict",
-                    service.span,
                     format!("service `{}` uses {path} as its hand-written Dockerfile, but the plan also generates it", service.name),
-                    "this service",
-                ));
+                )
+                .label(service.span, "this service"),
+            );
         }
     }
     outputs.find_stale_overlays(source, &plan.bake_path);
@@ -153,7 +153,6 @@ fn bake_files(plan: &Plan, marker: &str) -> Vec<OutputFile> {
 
 /// Every templated service's Dockerfile, rendered on two threads for a large plan.
 fn render_dockerfiles(
-    source: &PlanSource,
     plan: &Plan,
     renderer: &DockerfileRenderer<'_>,
     marker: &str,
@@ -166,7 +165,7 @@ fn render_dockerfiles(
                     name, output, span, ..
                 } => Some(
                     renderer
-                        .render(source, service, name, marker)
+                        .render(service, name, marker)
                         .map(|contents| OutputFile {
                             path: output.clone(),
                             contents,

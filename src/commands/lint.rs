@@ -4,14 +4,15 @@
 //! Dockerfile is checked alone, with a stand-in image for every base image and named context.
 
 use std::io::Write as _;
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{Command, Stdio};
 
 use serde::Deserialize;
 
 use crate::cli::LintArgs;
 use crate::commands::docker::{external_images, missing_buildx};
+use crate::commands::error::CommandError;
 use crate::commands::reporter::Reporter;
-use crate::commands::session::{EXIT_FAILURE, Session, usage_error};
+use crate::commands::session::Session;
 use crate::plan::model::{Build, Service};
 
 #[derive(Debug, Deserialize)]
@@ -48,13 +49,10 @@ struct Position {
     line: u32,
 }
 
-pub fn run(args: &LintArgs, reporter: &Reporter) -> ExitCode {
-    let session = match Session::load(&args.plan, reporter) {
-        Ok(session) => session,
-        Err(code) => return code,
-    };
+pub fn run(args: &LintArgs, reporter: &Reporter) -> Result<(), CommandError> {
+    let session = Session::load(&args.plan, reporter)?;
     if let Some(message) = missing_buildx() {
-        return usage_error(reporter, &message);
+        return Err(CommandError::Usage(message));
     }
     let mut warnings = 0;
     for service in &session.compilation.plan.services {
@@ -83,7 +81,10 @@ pub fn run(args: &LintArgs, reporter: &Reporter) -> ExitCode {
                 warnings += found.len();
             }
             Err(message) => {
-                return usage_error(reporter, &format!("service `{}`: {message}", service.name));
+                return Err(CommandError::Io(format!(
+                    "service `{}`: {message}",
+                    service.name
+                )));
             }
         }
     }
@@ -92,10 +93,9 @@ pub fn run(args: &LintArgs, reporter: &Reporter) -> ExitCode {
             "no warnings in {} Dockerfiles",
             session.compilation.plan.services.len()
         );
-        ExitCode::SUCCESS
+        Ok(())
     } else {
-        println!("{warnings} warnings");
-        ExitCode::from(EXIT_FAILURE)
+        Err(CommandError::LintWarnings(warnings))
     }
 }
 

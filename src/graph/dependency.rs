@@ -10,7 +10,6 @@ use petgraph::visit::EdgeRef;
 
 use crate::plan::error::{PlanError, PlanErrors};
 use crate::plan::model::{EdgeKind, Plan};
-use crate::plan::source::PlanSource;
 
 pub struct DependencyGraph {
     pub graph: DiGraph<String, EdgeKind>,
@@ -19,7 +18,7 @@ pub struct DependencyGraph {
 
 impl DependencyGraph {
     /// Builds the graph; any cycle is an error pointing at every edge on it.
-    pub fn build(source: &PlanSource, plan: &Plan) -> Result<Self, PlanErrors> {
+    pub fn build(plan: &Plan) -> Result<Self, PlanErrors> {
         let mut graph = DiGraph::new();
         let mut index = BTreeMap::new();
         for service in &plan.services {
@@ -44,14 +43,14 @@ impl DependencyGraph {
         }
         components.sort();
         for component in components {
-            errors.push(this.cycle_error(source, plan, &component));
+            errors.push(this.cycle_error(plan, &component));
         }
         errors.into_result(this)
     }
 
     /// A cycle through the component, starting at its first service in plan order, following
     /// "depends on" from each service to the next.
-    fn cycle_error(&self, source: &PlanSource, plan: &Plan, component: &[NodeIndex]) -> PlanError {
+    fn cycle_error(&self, plan: &Plan, component: &[NodeIndex]) -> PlanError {
         let start = component[0];
         let mut path = vec![start];
         let mut current = start;
@@ -82,7 +81,7 @@ impl DependencyGraph {
         let mut chain = names.join(" → ");
         chain.push_str(" → ");
         chain.push_str(names[0]);
-        let mut error: Option<PlanError> = None;
+        let mut error = PlanError::new("bakeplan::cycle", format!("dependency cycle: {chain}"));
         for (i, name) in names.iter().enumerate() {
             let next = names[(i + 1) % names.len()];
             let service = plan.service(name).expect("graph nodes are services");
@@ -96,20 +95,9 @@ impl DependencyGraph {
                 EdgeKind::From => "is built from",
             };
             let label = format!("`{name}` {verb} `{next}`");
-            error = Some(match error {
-                None => PlanError::at(
-                    source,
-                    "bakeplan::cycle",
-                    dependency.span,
-                    format!("dependency cycle: {chain}"),
-                    label,
-                ),
-                Some(error) => error.with_label(dependency.span, label),
-            });
+            error = error.label(dependency.span, label);
         }
-        error
-            .expect("a cycle has edges")
-            .with_help("bake cannot order these services: remove one of these edges".to_owned())
+        error.help("bake cannot order these services: remove one of these edges")
     }
 
     /// Node indices with every dependency before its dependents.

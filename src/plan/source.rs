@@ -5,8 +5,6 @@ use std::sync::Arc;
 use camino::{Utf8Path, Utf8PathBuf};
 use miette::NamedSource;
 
-use crate::plan::error::PlanError;
-
 #[derive(Debug, Clone)]
 pub struct PlanSource {
     /// The plan file as the user named it.
@@ -19,9 +17,9 @@ pub struct PlanSource {
 }
 
 impl PlanSource {
-    pub fn read(path: &Utf8Path) -> Result<Self, PlanError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|error| PlanError::io(format!("cannot read the plan {path}: {error}")))?;
+    /// Reads the plan file; the caller words the error (see `commands::session::read_plan`).
+    pub fn read(path: &Utf8Path) -> std::io::Result<Self> {
+        let text = std::fs::read_to_string(path)?;
         Ok(Self::from_text(path, text))
     }
 

@@ -99,7 +99,7 @@ impl TemplateSet {
             }
         }
         if let Some(dir) = template_dir {
-            match plan_path(source, dir, "template-dir") {
+            match plan_path(dir, "template-dir", &source.file_name) {
                 Ok(relative) => set.load_dir(source, dir, &relative, &mut errors),
                 Err(error) => errors.push(error),
             }
@@ -119,14 +119,12 @@ impl TemplateSet {
             Ok(entries) => entries,
             Err(error) => {
                 errors.push(
-                    PlanError::at(
-                        source,
+                    PlanError::new(
                         "bakeplan::template-dir",
-                        dir.span,
                         format!("cannot read the template folder {on_disk}: {error}"),
-                        "this folder",
                     )
-                    .with_help("create the folder, or remove `template-dir`".to_owned()),
+                    .label(dir.span, "this folder")
+                    .help("create the folder, or remove `template-dir`"),
                 );
                 return;
             }
@@ -157,28 +155,25 @@ impl TemplateSet {
     }
 
     /// The template `name`, or an error pointing at the plan's `template` node.
-    pub fn get(&self, source: &PlanSource, name: &Text) -> Result<&TemplateDef, PlanError> {
+    pub fn get(&self, name: &Text) -> Result<&TemplateDef, PlanError> {
         self.templates.get(&name.value).ok_or_else(|| {
-            PlanError::at(
-                source,
+            PlanError::new(
                 "bakeplan::unknown-template",
-                name.span,
                 format!("no template is named `{}`", name.value),
-                "unknown template",
             )
-            .with_help(
-                did_you_mean(&name.value, self.templates.keys().map(String::as_str)).or_else(
-                    || {
-                        Some(format!(
+            .label(name.span, "unknown template")
+            .help(
+                did_you_mean(&name.value, self.templates.keys().map(String::as_str))
+                    .unwrap_or_else(|| {
+                        format!(
                             "the templates are: {}",
                             self.templates
                                 .keys()
                                 .cloned()
                                 .collect::<Vec<_>>()
                                 .join(", ")
-                        ))
-                    },
-                ),
+                        )
+                    }),
             )
         })
     }
@@ -201,13 +196,9 @@ impl TemplateDef {
         let rest = &source[leading..];
         let named = def.named_source();
         let header_error = |span: SourceSpan, message: String, label: &str| {
-            PlanError::in_named(
-                named.clone(),
-                "bakeplan::template-header",
-                span,
-                message,
-                label,
-            )
+            PlanError::new("bakeplan::template-header", message)
+                .label(span, label)
+                .in_source(named.clone())
         };
         let Some(body) = rest.strip_prefix("{#") else {
             return Err(header_error(
@@ -215,7 +206,7 @@ impl TemplateDef {
                 format!("template `{name}` does not open with its `{{# ... #}}` KDL header"),
                 "expected `{#` here",
             )
-            .with_help("start the file with `{#\\ndescription \"...\"\\nparam \"base-image\" default=\"...\"\\n#}`".to_owned()));
+            .help("start the file with `{#\\ndescription \"...\"\\nparam \"base-image\" default=\"...\"\\n#}`"));
         };
         let Some(end) = body.find("#}") else {
             return Err(header_error(

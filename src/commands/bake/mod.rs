@@ -8,7 +8,7 @@ mod summary;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
-use std::process::{Command, ExitCode};
+use std::process::Command;
 use std::time::Instant;
 
 use schedule::{Outcome, Progress, Schedule};
@@ -17,17 +17,15 @@ use summary::Image;
 use crate::cli::BakeArgs;
 use crate::commands::affected as affected_command;
 use crate::commands::docker::missing_buildx;
+use crate::commands::error::CommandError;
 use crate::commands::reporter::Reporter;
-use crate::commands::session::{EXIT_FAILURE, Session, plan_errors, usage_error};
+use crate::commands::session::Session;
 use crate::compiler::overlay_path;
 use crate::plan::model::Plan;
 use crate::plan::suggestion::did_you_mean;
 
-pub fn run(args: &BakeArgs, reporter: &Reporter) -> ExitCode {
-    let session = match Session::load(&args.plan, reporter) {
-        Ok(session) => session,
-        Err(code) => return code,
-    };
+pub fn run(args: &BakeArgs, reporter: &Reporter) -> Result<(), CommandError> {
+    let session = Session::load(&args.plan, reporter)?;
     let plan = &session.compilation.plan;
     let known: Vec<&str> = plan
         .services
@@ -40,13 +38,10 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> ExitCode {
         if !known.contains(&target.as_str()) {
             let hint = did_you_mean(target, known.iter().copied())
                 .unwrap_or_else(|| format!("the services and groups are: {}", known.join(", ")));
-            return usage_error(
-                reporter,
-                &format!(
-                    "`{target}` is neither a service nor a group of {}; {hint}",
-                    session.source.path
-                ),
-            );
+            return Err(CommandError::Usage(format!(
+                "`{target}` is neither a service nor a group of {}; {hint}",
+                session.source.path
+            )));
         }
     }
     for profile in &args.profile {
@@ -58,10 +53,9 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> ExitCode {
                 .collect();
             let hint = did_you_mean(profile, names.iter().copied())
                 .unwrap_or_else(|| format!("the profiles are: {}", names.join(", ")));
-            return usage_error(
-                reporter,
-                &format!("no profile is named `{profile}`; {hint}"),
-            );
+            return Err(CommandError::Usage(format!(
+                "no profile is named `{profile}`; {hint}"
+            )));
         }
     }
     let mut targets = args.targets.clone();
@@ -69,17 +63,17 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> ExitCode {
         match affected_command::compute(&session, args.since.as_deref(), None) {
             Ok(affected) if affected.services.is_empty() => {
                 println!("no service is affected; nothing to build");
-                return ExitCode::SUCCESS;
+                return Ok(());
             }
             Ok(affected) => {
                 println!("affected: {}", affected.services.join(", "));
                 targets.extend(affected.services);
             }
-            Err(message) => return usage_error(reporter, &message),
+            Err(message) => return Err(CommandError::Usage(message)),
         }
     }
     if let Some(message) = missing_buildx() {
-        return usage_error(reporter, &message);
+        return Err(CommandError::Usage(message));
     }
     // Compile: the files buildx reads must be the plan's.
     match session.compilation.outputs.write(&session.source) {
@@ -97,11 +91,11 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> ExitCode {
                 count(crate::emit::output_set::FileStatus::Unchanged)
             );
         }
-        Err(errors) => return plan_errors(reporter, &errors, Some(&session.source)),
+        Err(errors) => return Err(CommandError::plan(errors, &session.source)),
     }
     let services = match expand(plan, &targets) {
         Ok(services) => services,
-        Err(message) => return usage_error(reporter, &message),
+        Err(message) => return Err(CommandError::Usage(message)),
     };
     let progress = match args.progress.as_deref() {
         None | Some("auto" | "plain") => Progress::Plain,
@@ -109,18 +103,17 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> ExitCode {
         Some("rawjson") => Progress::RawJson,
         Some("tty") => Progress::Tty,
         Some(other) => {
-            return usage_error(
-                reporter,
-                &format!("`--progress {other}` is not one of auto, plain, tty, quiet, rawjson"),
-            );
+            return Err(CommandError::Usage(format!(
+                "`--progress {other}` is not one of auto, plain, tty, quiet, rawjson"
+            )));
         }
     };
     let metadata_dir = std::env::temp_dir().join(format!("bakeplan-bake-{}", std::process::id()));
     if let Err(error) = std::fs::create_dir_all(&metadata_dir) {
-        return usage_error(
-            reporter,
-            &format!("cannot create {}: {error}", metadata_dir.display()),
-        );
+        return Err(CommandError::Io(format!(
+            "cannot create {}: {error}",
+            metadata_dir.display()
+        )));
     }
     let docker = vec!["docker".to_owned()];
     let base = base_arguments(args, plan);
@@ -188,7 +181,7 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> ExitCode {
             std::fs::write(path, text)
         };
         if let Err(error) = written {
-            return usage_error(reporter, &format!("cannot write {path}: {error}"));
+            return Err(CommandError::Io(format!("cannot write {path}: {error}")));
         }
     }
     let failed: Vec<&str> = reports
@@ -197,31 +190,11 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> ExitCode {
         .map(|report| report.name.as_str())
         .collect();
     if failed.is_empty() && reports.iter().all(|report| report.outcome.succeeded()) {
-        return ExitCode::SUCCESS;
+        return Ok(());
     }
-    let not_built = reports
-        .iter()
-        .filter(|report| {
-            !report.outcome.succeeded() && !matches!(report.outcome, Outcome::Failed { .. })
-        })
-        .count();
-    reporter.error(&format!(
-        "the build failed: {}{}",
-        failed.join(", "),
-        if not_built == 0 {
-            String::new()
-        } else {
-            format!(
-                " ({not_built} {} not built)",
-                if not_built == 1 {
-                    "service"
-                } else {
-                    "services"
-                }
-            )
-        }
-    ));
-    ExitCode::from(EXIT_FAILURE)
+    Err(CommandError::BuildFailed(
+        failed.into_iter().map(str::to_owned).collect(),
+    ))
 }
 
 /// The arguments every service's bake shares: bake files, flags, entitlements.

@@ -39,6 +39,8 @@ pub fn resolve(
 }
 
 struct Resolver<'a> {
+    /// The plan file: its text lets an error point inside a string, its name goes in hints.
+    /// Errors themselves do not carry it (the reporter attaches it).
     pub(super) source: &'a PlanSource,
     templates: &'a TemplateSet,
     errors: PlanErrors,
@@ -56,7 +58,7 @@ impl Resolver<'_> {
         label: &str,
     ) -> &mut PlanError {
         self.errors
-            .push(PlanError::at(self.source, code, span, message, label));
+            .push(PlanError::new(code, message).label(span, label));
         self.errors.0.last_mut().expect("just pushed")
     }
 
@@ -88,7 +90,7 @@ impl Resolver<'_> {
     }
 
     pub(super) fn bake(&mut self, text: &Text) -> BakeString {
-        match BakeString::parse(text, &self.variables, self.source) {
+        match BakeString::parse(text, &self.variables, &self.source.text) {
             Ok(value) => value,
             Err(error) => {
                 self.errors.push(error);
@@ -98,7 +100,7 @@ impl Resolver<'_> {
     }
 
     pub(super) fn path(&mut self, text: &Text, what: &str) -> Option<String> {
-        match plan_path(self.source, text, what) {
+        match plan_path(text, what, &self.source.file_name) {
             Ok(path) => Some(path),
             Err(error) => {
                 self.errors.push(error);

@@ -343,7 +343,7 @@ impl Resolver<'_> {
         template: &RawTemplateUse,
         pattern: Option<&Text>,
     ) -> Option<Build> {
-        let def = match self.templates.get(self.source, &template.name) {
+        let def = match self.templates.get(&template.name) {
             Ok(def) => def,
             Err(error) => {
                 self.errors.push(error);

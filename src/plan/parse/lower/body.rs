@@ -13,7 +13,7 @@ use crate::plan::schema::{self, Places, Repeat, Value};
 use crate::plan::spanned::Spanned;
 use crate::plan::suggestion::did_you_mean;
 
-impl Lowerer<'_> {
+impl Lowerer {
     /// The children of a `service`, `defaults` or `profile` block (`place`), as the schema
     /// says. A profile block lowers every service child (the resolver then refuses those a
     /// profile may not set) and its switches.
@@ -35,15 +35,13 @@ impl Lowerer<'_> {
             if !row.is_some_and(|row| row.repeat == Repeat::Appends) {
                 if let Some(first) = seen.get(name) {
                     self.errors.push(
-                        PlanError::at(
-                            self.source,
+                        PlanError::new(
                             "bakeplan::duplicate",
-                            name_span(child),
                             format!("`{name}` is set twice in this block"),
-                            "set again here",
                         )
-                        .with_label(*first, "first set here")
-                        .with_help(format!("keep one `{name}`")),
+                        .label(name_span(child), "set again here")
+                        .label(*first, "first set here")
+                        .help(format!("keep one `{name}`")),
                     );
                     continue;
                 }
