@@ -58,6 +58,7 @@ Examples:
   bakeplan bake --affected --since origin/main
   bakeplan bake --keep-going --jobs 2  build all it can, two services at a time
   bakeplan bake --json summary.json    the per-service summary for CI
+  bakeplan bake --platform linux/amd64 only amd64 this time (the builder must list it)
   bakeplan bake -- --set '*.args.X=1'  pass anything after `--` to buildx bake
 
 Each service is built by its own `docker buildx bake` once the services it depends on are built;
@@ -177,6 +178,10 @@ pub struct BakeArgs {
     /// Build at most N services at once (default: no limit)
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
+
+    /// Build for these platforms instead of the plan's (repeatable or comma-separated)
+    #[arg(long, value_name = "PLATFORM", value_delimiter = ',')]
+    pub platform: Vec<String>,
 
     /// Write the summary as JSON to FILE (`-`: standard output)
     #[arg(long, value_name = "FILE")]

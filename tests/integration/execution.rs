@@ -270,3 +270,30 @@ fn jobs_1_builds_one_service_at_a_time() {
         "slow and solo build at the same time: {spans:?}"
     );
 }
+
+#[test]
+#[cfg_attr(
+    not(feature = "buildkit"),
+    ignore = "needs BuildKit: cargo test --features buildkit (scripts/test does)"
+)]
+fn the_platform_check_refuses_a_platform_the_builder_lacks() {
+    let _lock = buildkit();
+    let test = plan_with_an_early_failure();
+    // The test builder (docker driver, no emulation) builds linux/amd64 only.
+    let run = bake(&test, &fresh(), &["top", "--platform", "linux/arm64"]);
+    run.assert_status(2);
+    for part in [
+        "error: builder `default` cannot build linux/arm64 for `solo`, `top` (it builds linux/amd64",
+        "tonistiigi/binfmt --install arm64",
+        "--node arm64 --platform linux/arm64 ENDPOINT",
+    ] {
+        assert!(run.stderr.contains(part), "{part:?} in\n{}", run.stderr);
+    }
+    assert!(
+        !run.stderr.contains("running:"),
+        "nothing is built:\n{}",
+        run.stderr
+    );
+    // A platform it lists needs nothing more.
+    bake(&test, &fresh(), &["top", "--platform", "linux/amd64"]).assert_status(0);
+}

@@ -3,6 +3,7 @@
 //! (`schedule.rs`), streaming buildx's progress, and print a summary (`summary.rs`). Exit 1
 //! names the services whose build failed.
 
+mod platforms;
 mod schedule;
 mod summary;
 
@@ -116,6 +117,7 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> Result<(), CommandError> {
         )));
     }
     let docker = vec!["docker".to_owned()];
+    check_platforms(&session, args, &services, &docker, None)?;
     let base = base_arguments(args, plan);
     let dir = session.source.dir.as_std_path().to_owned();
     let command = |service: &str| {
@@ -213,6 +215,9 @@ fn base_arguments(args: &BakeArgs, plan: &Plan) -> Vec<String> {
             base.push(flag.to_owned());
         }
     }
+    for platform in &args.platform {
+        base.extend(["--set".to_owned(), format!("*.platform={platform}")]);
+    }
     // RUN steps on the host network need the entitlement; the plan asked for it explicitly.
     if plan
         .services
@@ -225,6 +230,77 @@ fn base_arguments(args: &BakeArgs, plan: &Plan) -> Vec<String> {
         base.push("--allow=network.host".to_owned());
     }
     base
+}
+
+/// The platforms each service is built for: `--platform`, else the last profile that sets
+/// them, else the service's own (empty: the builder's).
+fn requested_platforms<'a>(args: &'a BakeArgs, plan: &'a Plan, service: &'a str) -> &'a [String] {
+    if !args.platform.is_empty() {
+        return &args.platform;
+    }
+    let from_profile = args.profile.iter().rev().find_map(|name| {
+        plan.profiles
+            .iter()
+            .find(|profile| &profile.name == name)
+            .and_then(|profile| profile.platforms.as_deref())
+    });
+    from_profile
+        .or_else(|| {
+            plan.service(service)
+                .map(|service| service.platforms.as_slice())
+        })
+        .unwrap_or_default()
+}
+
+/// Refuses, before anything is built, a platform the builder cannot build (see `platforms`).
+fn check_platforms(
+    session: &Session,
+    args: &BakeArgs,
+    services: &[(String, Vec<String>)],
+    docker: &[String],
+    builder: Option<&str>,
+) -> Result<(), CommandError> {
+    let plan = &session.compilation.plan;
+    let wanted: Vec<(&str, &[String])> = services
+        .iter()
+        .map(|(name, _)| (name.as_str(), requested_platforms(args, plan, name)))
+        .filter(|(_, platforms)| !platforms.is_empty())
+        .collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let mut found = platforms::find(docker, builder).map_err(CommandError::Usage)?;
+    if found.inactive {
+        platforms::bootstrap(docker, &found.name).map_err(CommandError::Usage)?;
+        found = platforms::find(docker, Some(&found.name)).map_err(CommandError::Usage)?;
+    }
+    let names: BTreeSet<&str> = plan
+        .services
+        .iter()
+        .map(|service| service.name.as_str())
+        .collect();
+    let mut missing: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (service, requested) in wanted {
+        for platform in requested {
+            if platforms::supports(&found, platform) {
+                continue;
+            }
+            let dockerfile = plan
+                .service(service)
+                .map(|service| session.source.dir.join(service.dockerfile_path()))
+                .and_then(|path| std::fs::read_to_string(path).ok())
+                .unwrap_or_default();
+            if !platforms::cross_builds(&dockerfile, &names) {
+                missing.entry(platform).or_default().push(service);
+            }
+        }
+    }
+    match missing.into_iter().next() {
+        None => Ok(()),
+        Some((platform, services)) => Err(CommandError::Usage(platforms::refusal(
+            &found, platform, &services,
+        ))),
+    }
 }
 
 /// The services the targets stand for (groups expanded, `default` = the plan's default group or
