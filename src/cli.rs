@@ -100,6 +100,18 @@ Examples:
   bakeplan templates python-pdm        its parameters, defaults and what it does")]
     Templates(TemplatesArgs),
 
+    /// Create, remove or show a builder the plan declares (`docker buildx create [--append]`)
+    #[command(after_help = "\
+Examples:
+  bakeplan builder create fleet --dry-run   the buildx commands `create` would run
+  bakeplan builder create fleet             create it, or bring it in line with the plan
+  bakeplan builder status fleet             the plan's builder next to what buildx has
+  bakeplan builder rm fleet                 remove it (nothing to do when it is not there)
+
+Exit status: 0 done (or nothing to do); 1 a docker command failed, or `status` found the
+builder missing or different; 2 plan or usage error.")]
+    Builder(BuilderArgs),
+
     /// Run the build checks of buildx on every Dockerfile of the plan
     #[command(after_help = "\
 Examples:
@@ -183,6 +195,10 @@ pub struct BakeArgs {
     #[arg(long, value_name = "PLATFORM", value_delimiter = ',')]
     pub platform: Vec<String>,
 
+    /// Build on this builder (one of the plan's, or any `docker buildx ls` lists)
+    #[arg(long, value_name = "NAME")]
+    pub builder: Option<String>,
+
     /// Write the summary as JSON to FILE (`-`: standard output)
     #[arg(long, value_name = "FILE")]
     pub json: Option<Utf8PathBuf>,
@@ -261,6 +277,34 @@ pub struct NewArgs {
     /// A service (or image) it is built from
     #[arg(long)]
     pub from: Option<String>,
+
+    /// The plan file
+    #[arg(short, long, default_value = "bakeplan.kdl")]
+    pub plan: Utf8PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BuilderAction {
+    /// Run the `docker buildx create [--append]` commands the builder stands for
+    Create,
+    /// Remove the builder
+    Rm,
+    /// Show the builder as declared and as buildx has it
+    Status,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BuilderArgs {
+    /// What to do
+    #[arg(value_enum)]
+    pub action: BuilderAction,
+
+    /// The builder's name in the plan
+    pub name: String,
+
+    /// Print the commands without running them
+    #[arg(long)]
+    pub dry_run: bool,
 
     /// The plan file
     #[arg(short, long, default_value = "bakeplan.kdl")]

@@ -18,6 +18,23 @@ pub struct RawPlan {
     pub services: Vec<RawService>,
     pub groups: Vec<RawGroup>,
     pub profiles: Vec<RawProfile>,
+    pub builders: Vec<RawBuilder>,
+}
+
+/// `builder "NAME" { node "N" endpoint="…" platforms="…"; driver "…"; driver-opt { K "v" } }`
+#[derive(Debug)]
+pub struct RawBuilder {
+    pub name: Text,
+    pub nodes: Vec<RawBuilderNode>,
+    pub driver: Option<Text>,
+    pub driver_opts: RawMap,
+}
+
+#[derive(Debug)]
+pub struct RawBuilderNode {
+    pub name: Text,
+    pub endpoint: Option<Text>,
+    pub platforms: Option<Text>,
 }
 
 #[derive(Debug)]
@@ -121,6 +138,8 @@ pub struct RawServiceBody {
     pub ports: Option<Vec<Spanned<u16>>>,
     pub cmd: Option<Vec<Text>>,
     pub description: Option<Text>,
+    /// A profile's `builder`.
+    pub builder: Option<Text>,
     /// Every child node of the block, by name, with its span (for profile checks).
     pub children: Vec<(String, SourceSpan)>,
 }

@@ -2,6 +2,7 @@
 //! every bake file is judged by the real `docker buildx bake --print`.
 
 mod bad_input;
+mod builders;
 mod buildx;
 mod check;
 mod commands;

@@ -116,9 +116,35 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> Result<(), CommandError> {
             metadata_dir.display()
         )));
     }
-    let docker = vec!["docker".to_owned()];
-    check_platforms(&session, args, &services, &docker, None)?;
-    let base = base_arguments(args, plan);
+    let builder = builder_name(args, plan);
+    let (docker, builder_flag) = match &builder {
+        None => (vec!["docker".to_owned()], None),
+        Some(name) => {
+            let found = platforms::find(&["docker".to_owned()], Some(name)).map_err(|message| {
+                CommandError::Usage(if plan.builders.iter().any(|known| &known.name == name) {
+                    format!(
+                        "builder `{name}` is not created yet: run `bakeplan builder create {name}`"
+                    )
+                } else {
+                    message
+                })
+            })?;
+            // A docker-driver builder is a docker context: buildx refuses `--builder` for it.
+            if found.driver == "docker" && !found.current {
+                (
+                    vec!["docker".to_owned(), "--context".to_owned(), name.clone()],
+                    None,
+                )
+            } else {
+                (vec!["docker".to_owned()], Some(name.clone()))
+            }
+        }
+    };
+    check_platforms(&session, args, &services, &docker, builder.as_deref())?;
+    let mut base = base_arguments(args, plan);
+    if let Some(name) = builder_flag {
+        base.extend(["--builder".to_owned(), name]);
+    }
     let dir = session.source.dir.as_std_path().to_owned();
     let command = |service: &str| {
         let mut command = Command::new(&docker[0]);
@@ -230,6 +256,18 @@ fn base_arguments(args: &BakeArgs, plan: &Plan) -> Vec<String> {
         base.push("--allow=network.host".to_owned());
     }
     base
+}
+
+/// `--builder`, else the last profile that names one.
+fn builder_name(args: &BakeArgs, plan: &Plan) -> Option<String> {
+    args.builder.clone().or_else(|| {
+        args.profile.iter().rev().find_map(|name| {
+            plan.profiles
+                .iter()
+                .find(|profile| &profile.name == name)
+                .and_then(|profile| profile.builder.clone())
+        })
+    })
 }
 
 /// The platforms each service is built for: `--platform`, else the last profile that sets

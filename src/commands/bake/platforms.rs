@@ -15,15 +15,16 @@ use std::process::Command;
 #[derive(Debug, Clone)]
 pub struct Builder {
     pub name: String,
-    #[allow(dead_code, reason = "read by the builder commands")]
     pub driver: String,
+    /// buildx's current builder.
+    pub current: bool,
     pub platforms: Vec<String>,
     /// Some node is not running (its platforms may be unknown until it is bootstrapped).
     pub inactive: bool,
 }
 
 /// The builders `docker buildx ls` lists, or why they cannot be read.
-pub fn builders(docker: &[String]) -> Result<Vec<(Builder, bool)>, String> {
+pub fn builders(docker: &[String]) -> Result<Vec<Builder>, String> {
     let output = Command::new(&docker[0])
         .args(&docker[1..])
         .args(["buildx", "ls", "--format", "json"])
@@ -50,17 +51,15 @@ pub fn builders(docker: &[String]) -> Result<Vec<(Builder, bool)>, String> {
                     }
                 }
             }
-            (
-                Builder {
-                    name: value["Name"].as_str().unwrap_or_default().to_owned(),
-                    driver: value["Driver"].as_str().unwrap_or_default().to_owned(),
-                    platforms,
-                    inactive: nodes
-                        .iter()
-                        .any(|node| node["Status"].as_str() != Some("running")),
-                },
-                value["Current"].as_bool() == Some(true),
-            )
+            Builder {
+                name: value["Name"].as_str().unwrap_or_default().to_owned(),
+                driver: value["Driver"].as_str().unwrap_or_default().to_owned(),
+                current: value["Current"].as_bool() == Some(true),
+                platforms,
+                inactive: nodes
+                    .iter()
+                    .any(|node| node["Status"].as_str() != Some("running")),
+            }
         })
         .collect())
 }
@@ -69,16 +68,16 @@ pub fn builders(docker: &[String]) -> Result<Vec<(Builder, bool)>, String> {
 pub fn find(docker: &[String], name: Option<&str>) -> Result<Builder, String> {
     let all = builders(docker)?;
     let found = match name {
-        Some(name) => all.iter().find(|(builder, _)| builder.name == name),
-        None => all.iter().find(|(_, current)| *current),
+        Some(name) => all.iter().find(|builder| builder.name == name),
+        None => all.iter().find(|builder| builder.current),
     };
     match found {
-        Some((builder, _)) => Ok(builder.clone()),
+        Some(builder) => Ok(builder.clone()),
         None => Err(match name {
             Some(name) => format!(
                 "no builder is named `{name}` (docker buildx ls lists: {}); create it with `bakeplan builder create {name}` when the plan declares it",
                 all.iter()
-                    .map(|(builder, _)| builder.name.as_str())
+                    .map(|builder| builder.name.as_str())
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
@@ -240,6 +239,7 @@ mod tests {
         let builder = Builder {
             name: "b".to_owned(),
             driver: "remote".to_owned(),
+            current: false,
             platforms: vec!["linux/amd64".to_owned(), "linux/arm64/v8*".to_owned()],
             inactive: false,
         };

@@ -1,6 +1,7 @@
 //! Stage 3: resolve the raw plan into a `Plan`. Defaults are applied here, once; names,
 //! references, paths and values are checked here, and every error is collected.
 
+mod builders;
 mod fields;
 mod groups;
 mod profile;
@@ -149,11 +150,14 @@ impl Resolver<'_> {
                 );
             }
         }
+        let builders = self.builders(raw);
+        self.profile_builders(raw, &builders);
         Plan {
             variables,
             services,
             groups,
             profiles,
+            builders,
             bake_path,
             bake_format,
             bake_span,
