@@ -58,6 +58,7 @@ Examples:
   bakeplan bake --affected --since origin/main
   bakeplan bake --keep-going --jobs 2  build all it can, two services at a time
   bakeplan bake --json summary.json    the per-service summary for CI
+  bakeplan bake --shard 2/3            the second of three parts (CI: graph --format matrix)
   bakeplan bake --platform linux/amd64 only amd64 this time (the builder must list it)
   bakeplan bake -- --set '*.args.X=1'  pass anything after `--` to buildx bake
 
@@ -73,7 +74,8 @@ Examples:
   bakeplan graph                       text for a terminal
   bakeplan graph --format dot | dot -Tsvg > graph.svg
   bakeplan graph --format mermaid      paste into Markdown
-  bakeplan graph --format json         stable JSON for scripts (documented in the README)")]
+  bakeplan graph --format json         stable JSON for scripts (documented in the README)
+  bakeplan graph --format matrix --shards 3   a CI matrix for `bake --shard I/3`")]
     Graph(GraphArgs),
 
     /// List the services a change affects: matching `inputs`, plus everything depending on them
@@ -199,6 +201,20 @@ pub struct BakeArgs {
     #[arg(long, value_name = "NAME")]
     pub builder: Option<String>,
 
+    /// Build the I-th of N parts of the graph, pushing it; dependencies another part builds
+    /// are taken from the registry by digest (see `graph --format matrix`)
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+
+    /// With --shard: how long to wait for another shard's image to reach the registry
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 1800,
+        requires = "shard"
+    )]
+    pub shard_wait: u64,
+
     /// Write the summary as JSON to FILE (`-`: standard output)
     #[arg(long, value_name = "FILE")]
     pub json: Option<Utf8PathBuf>,
@@ -214,6 +230,8 @@ pub enum GraphFormat {
     Dot,
     Mermaid,
     Json,
+    /// The shards of `bake --shard` as a GitHub Actions matrix (with --shards N)
+    Matrix,
 }
 
 #[derive(Debug, clap::Args)]
@@ -225,6 +243,10 @@ pub struct GraphArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
     pub format: GraphFormat,
+
+    /// How many shards `--format matrix` splits the services into
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..))]
+    pub shards: u16,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

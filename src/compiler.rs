@@ -4,6 +4,7 @@
 
 use crate::emit::bake_model::BakeFile;
 use crate::emit::dockerfile::DockerfileRenderer;
+use crate::emit::dockerignore::{dockerignore, dockerignore_path};
 use crate::emit::hcl::to_hcl;
 use crate::emit::marker::marker;
 use crate::emit::output_set::{OutputFile, OutputSet};
@@ -108,8 +109,17 @@ fn emit(
     });
     let mut outputs = OutputSet::default();
     let mut errors = PlanErrors::default();
-    for file in bake_files.into_iter().map(Ok).chain(dockerfiles) {
-        if let Err(error) = file.and_then(|file| outputs.add(file)) {
+    for file in bake_files {
+        if let Err(error) = outputs.add(file) {
+            errors.push(error);
+        }
+    }
+    // Each Dockerfile, then its ignore file (not reported again when the Dockerfile clashes).
+    for files in dockerfiles {
+        if let Err(error) = files.and_then(|(dockerfile, ignore)| {
+            outputs.add(dockerfile)?;
+            outputs.add(ignore)
+        }) {
             errors.push(error);
         }
     }
@@ -151,28 +161,37 @@ fn bake_files(plan: &Plan, marker: &str) -> Vec<OutputFile> {
     files
 }
 
-/// Every templated service's Dockerfile, rendered on two threads for a large plan.
+/// A generated Dockerfile and the ignore file beside it.
+type Rendered = Result<(OutputFile, OutputFile), PlanError>;
+
+/// Every templated service's Dockerfile and its `.dockerignore`, rendered on two threads for a
+/// large plan.
 fn render_dockerfiles(
     plan: &Plan,
     renderer: &DockerfileRenderer<'_>,
     marker: &str,
-) -> Vec<Result<OutputFile, PlanError>> {
-    let render = |services: &[crate::plan::model::Service]| -> Vec<Result<OutputFile, PlanError>> {
+) -> Vec<Rendered> {
+    let render = |services: &[crate::plan::model::Service]| -> Vec<Rendered> {
         services
             .iter()
             .filter_map(|service| match &service.build {
                 Build::Template {
                     name, output, span, ..
-                } => Some(
-                    renderer
-                        .render(service, name, marker)
-                        .map(|contents| OutputFile {
+                } => Some(renderer.render(service, name, marker).map(|contents| {
+                    (
+                        OutputFile {
                             path: output.clone(),
                             contents,
                             span: *span,
-                        }),
-                ),
-                Build::Dockerfile { .. } => None,
+                        },
+                        OutputFile {
+                            path: dockerignore_path(output),
+                            contents: dockerignore(service, marker),
+                            span: *span,
+                        },
+                    )
+                })),
+                Build::Dockerfile { .. } | Build::Library => None,
             })
             .collect()
     };

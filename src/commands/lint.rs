@@ -55,7 +55,7 @@ pub fn run(args: &LintArgs, reporter: &Reporter) -> Result<(), CommandError> {
         return Err(CommandError::Usage(message));
     }
     let mut warnings = 0;
-    for service in &session.compilation.plan.services {
+    for service in session.compilation.plan.targets() {
         match check_service(&session, service, &args.stand_in) {
             Ok(found) => {
                 let origin = plan_line(&session, service);
@@ -91,7 +91,7 @@ pub fn run(args: &LintArgs, reporter: &Reporter) -> Result<(), CommandError> {
     if warnings == 0 {
         println!(
             "no warnings in {} Dockerfiles",
-            session.compilation.plan.services.len()
+            session.compilation.plan.targets().count()
         );
         Ok(())
     } else {
@@ -125,8 +125,9 @@ fn check_service(
             .map_err(|error| {
                 format!("cannot read {}: {error}", session.source.display_path(path))
             })?,
+        Build::Library => return Ok(Vec::new()),
     };
-    let context_dir = session.source.dir.join(&service.context);
+    let context_dir = session.source.dir.join(service.build_context());
     let empty = tempfile_dir()?;
     let context = if context_dir.is_dir() {
         context_dir.as_std_path().to_owned()

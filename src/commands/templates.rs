@@ -110,6 +110,21 @@ fn describe(def: &TemplateDef) -> String {
             param.name
         );
     }
+    if !def.workspace_lockfiles.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nworkspace: with a top-level `workspace`, builds from the workspace folder; needs one of {} there (the first found is `workspace.lockfile`){}",
+            def.workspace_lockfiles.join(", "),
+            if def.workspace_files.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; its builds also receive {}",
+                    def.workspace_files.join(", ")
+                )
+            }
+        );
+    }
     for (label, note) in [
         ("depends-on", &def.depends_on),
         ("secret", &def.secret),

@@ -79,7 +79,8 @@ impl<'t> DockerfileRenderer<'t> {
             .map_err(|error| {
                 let span = match &service.build {
                     crate::plan::model::Build::Template { span, .. } => *span,
-                    crate::plan::model::Build::Dockerfile { .. } => service.span,
+                    crate::plan::model::Build::Dockerfile { .. }
+                    | crate::plan::model::Build::Library => service.span,
                 };
                 let inner = template_error(self.templates, template, &error);
                 PlanError::new(

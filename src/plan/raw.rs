@@ -19,6 +19,10 @@ pub struct RawPlan {
     pub groups: Vec<RawGroup>,
     pub profiles: Vec<RawProfile>,
     pub builders: Vec<RawBuilder>,
+    /// `workspace "DIR"`.
+    pub workspace: Option<Text>,
+    /// `image-map { "FROM" "TO" }`, with the span of the node's name.
+    pub image_map: Option<(RawMap, SourceSpan)>,
 }
 
 /// `builder "NAME" { node "N" endpoint="…" platforms="…"; driver "…"; driver-opt { K "v" } }`
@@ -112,6 +116,23 @@ pub struct RawSecret {
 
 pub type RawMap = Vec<(Text, Text)>;
 
+/// `user "NAME" uid=N`.
+#[derive(Debug, Clone)]
+pub struct RawUser {
+    pub name: Text,
+    pub uid: Option<Spanned<i128>>,
+}
+
+/// `healthcheck "ARG"... interval= timeout= start-period= retries=`.
+#[derive(Debug, Clone)]
+pub struct RawHealthcheck {
+    pub cmd: Vec<Text>,
+    pub interval: Option<Text>,
+    pub timeout: Option<Text>,
+    pub start_period: Option<Text>,
+    pub retries: Option<Spanned<i128>>,
+}
+
 /// The children of a `service`, `defaults` or `profile` block. `Some` means "set in this block".
 #[derive(Debug, Clone, Default)]
 pub struct RawServiceBody {
@@ -138,6 +159,13 @@ pub struct RawServiceBody {
     pub ports: Option<Vec<Spanned<u16>>>,
     pub cmd: Option<Vec<Text>>,
     pub description: Option<Text>,
+    pub library: Option<Spanned<bool>>,
+    pub packages: Option<Vec<Text>>,
+    pub build_packages: Option<Vec<Text>>,
+    pub init: Option<Spanned<bool>>,
+    pub user: Option<RawUser>,
+    pub healthcheck: Option<RawHealthcheck>,
+    pub workdir: Option<Text>,
     /// A profile's `builder`.
     pub builder: Option<Text>,
     /// Every child node of the block, by name, with its span (for profile checks).

@@ -10,4 +10,6 @@ mod conformance;
 mod e2e;
 mod escaping;
 mod execution;
+mod shards;
 mod support;
+mod workspace;

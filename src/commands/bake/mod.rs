@@ -5,6 +5,7 @@
 
 mod platforms;
 mod schedule;
+mod shards;
 mod summary;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -18,10 +19,12 @@ use summary::Image;
 use crate::cli::BakeArgs;
 use crate::commands::affected as affected_command;
 use crate::commands::docker::missing_buildx;
-use crate::commands::error::CommandError;
+use crate::commands::error::{Closing, CommandError};
 use crate::commands::reporter::Reporter;
 use crate::commands::session::Session;
 use crate::compiler::overlay_path;
+use crate::graph::shard::parse_shard;
+use crate::plan::error::PlanError;
 use crate::plan::model::Plan;
 use crate::plan::suggestion::did_you_mean;
 
@@ -29,13 +32,15 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> Result<(), CommandError> {
     let session = Session::load(&args.plan, reporter)?;
     let plan = &session.compilation.plan;
     let known: Vec<&str> = plan
-        .services
-        .iter()
+        .targets()
         .map(|service| service.name.as_str())
         .chain(plan.groups.iter().map(|group| group.name.as_str()))
         .chain(std::iter::once("default"))
         .collect();
     for target in &args.targets {
+        if plan.service(target).is_some_and(|service| service.library) {
+            return Err(library_target(&session, target));
+        }
         if !known.contains(&target.as_str()) {
             let hint = did_you_mean(target, known.iter().copied())
                 .unwrap_or_else(|| format!("the services and groups are: {}", known.join(", ")));
@@ -94,7 +99,7 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> Result<(), CommandError> {
         }
         Err(errors) => return Err(CommandError::plan(errors, &session.source)),
     }
-    let services = match expand(plan, &targets) {
+    let services = match crate::graph::shard::services(plan, &targets) {
         Ok(services) => services,
         Err(message) => return Err(CommandError::Usage(message)),
     };
@@ -142,10 +147,43 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> Result<(), CommandError> {
     };
     check_platforms(&session, args, &services, &docker, builder.as_deref())?;
     let mut base = base_arguments(args, plan);
+    let dir = session.source.dir.as_std_path().to_owned();
+    let services = match &args.shard {
+        None => services,
+        Some(text) => {
+            let (index, count) = parse_shard(text).map_err(CommandError::Usage)?;
+            let part = shards::part(
+                plan,
+                args,
+                &services,
+                (index, count),
+                &docker,
+                &dir,
+                &bake_files(args, plan),
+            )?;
+            if part.services.is_empty() {
+                println!("shard {index}/{count} has no service to build");
+                return Ok(());
+            }
+            eprintln!(
+                "shard {index}/{count}: {}",
+                part.services
+                    .iter()
+                    .map(|(name, _)| name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            // What a shard builds, the others take from the registry.
+            if !args.push {
+                base.push("--push".to_owned());
+            }
+            base.extend(part.sets);
+            part.services
+        }
+    };
     if let Some(name) = builder_flag {
         base.extend(["--builder".to_owned(), name]);
     }
-    let dir = session.source.dir.as_std_path().to_owned();
     let command = |service: &str| {
         let mut command = Command::new(&docker[0]);
         command
@@ -226,11 +264,17 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> Result<(), CommandError> {
 }
 
 /// The arguments every service's bake shares: bake files, flags, entitlements.
-fn base_arguments(args: &BakeArgs, plan: &Plan) -> Vec<String> {
-    let mut base = vec!["-f".to_owned(), plan.bake_path.clone()];
+/// `-f <bake file> [-f <profile overlay>]…`
+fn bake_files(args: &BakeArgs, plan: &Plan) -> Vec<String> {
+    let mut files = vec!["-f".to_owned(), plan.bake_path.clone()];
     for profile in &args.profile {
-        base.extend(["-f".to_owned(), overlay_path(&plan.bake_path, profile)]);
+        files.extend(["-f".to_owned(), overlay_path(&plan.bake_path, profile)]);
     }
+    files
+}
+
+fn base_arguments(args: &BakeArgs, plan: &Plan) -> Vec<String> {
+    let mut base = bake_files(args, plan);
     for (flag, on) in [
         ("--no-cache", args.no_cache),
         ("--pull", args.pull),
@@ -341,51 +385,22 @@ fn check_platforms(
     }
 }
 
-/// The services the targets stand for (groups expanded, `default` = the plan's default group or
-/// every service), with everything they depend on, in plan order, each with its dependencies.
-fn expand(plan: &Plan, targets: &[String]) -> Result<Vec<(String, Vec<String>)>, String> {
-    let mut wanted: BTreeSet<String> = BTreeSet::new();
-    let mut queue: Vec<String> = if targets.is_empty() {
-        vec!["default".to_owned()]
-    } else {
-        targets.to_vec()
-    };
-    let mut seen_groups = BTreeSet::new();
-    while let Some(name) = queue.pop() {
-        if plan.service(&name).is_some() {
-            if wanted.insert(name.clone()) {
-                queue.extend(
-                    plan.service(&name)
-                        .into_iter()
-                        .flat_map(|service| &service.dependencies)
-                        .map(|dependency| dependency.service.clone()),
-                );
-            }
-        } else if let Some(group) = plan.groups.iter().find(|group| group.name == name) {
-            if seen_groups.insert(name) {
-                queue.extend(group.members.iter().cloned());
-            }
-        } else if name == "default" {
-            queue.extend(plan.services.iter().map(|service| service.name.clone()));
-        } else {
-            return Err(format!("`{name}` is neither a service nor a group"));
-        }
-    }
-    Ok(plan
-        .services
-        .iter()
-        .filter(|service| wanted.contains(&service.name))
-        .map(|service| {
-            let mut dependencies: Vec<String> = service
-                .dependencies
-                .iter()
-                .map(|dependency| dependency.service.clone())
-                .filter(|name| wanted.contains(name))
-                .collect();
-            dependencies.dedup();
-            (service.name.clone(), dependencies)
-        })
-        .collect())
+/// `bakeplan::library-target`: a library named as a bake target (exit 2), pointing at it.
+fn library_target(session: &Session, name: &str) -> CommandError {
+    let span = session
+        .compilation
+        .plan
+        .service(name)
+        .map_or_else(|| (0, 0).into(), |service| service.span);
+    let error = PlanError::new(
+        "bakeplan::library-target",
+        format!("`{name}` is a library (built into the services that depend on it), not a bake target"),
+    )
+    .label(span, "declared here")
+    .help(format!(
+        "build the services that depend on `{name}`; `bakeplan affected --files` lists them for a change to it"
+    ));
+    CommandError::plan_closed(error.into(), Some(&session.source), Closing::Silent)
 }
 
 fn describe(command: &Command) -> String {

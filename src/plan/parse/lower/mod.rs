@@ -84,6 +84,8 @@ impl LoweredPart {
                 "registry-cache" => self.plan.registry_cache = plan.registry_cache.take(),
                 "template-dir" => self.plan.template_dir = plan.template_dir.take(),
                 "emit" => self.plan.emit = plan.emit.take(),
+                "workspace" => self.plan.workspace = plan.workspace.take(),
+                "image-map" => self.plan.image_map = plan.image_map.take(),
                 _ => {}
             }
         }
@@ -143,6 +145,12 @@ impl Lowerer {
                 plan.template_dir = self.single_string(node);
             }
             "emit" => plan.emit = Some(self.emit(node)),
+            "workspace" => {
+                self.no_props(node);
+                self.no_children(node);
+                plan.workspace = self.single_string(node);
+            }
+            "image-map" => plan.image_map = Some((self.map(node), name_span(node))),
             "service" => {
                 if let Some(name) = self.block_name(node, "service") {
                     let body = self.body(node, Places::SERVICE, None);
@@ -343,3 +351,6 @@ impl Lowerer {
         args.first().and_then(|entry| self.string(entry))
     }
 }
+
+#[cfg(test)]
+mod tests;
