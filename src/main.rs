@@ -31,6 +31,8 @@ fn main() -> ExitCode {
         cli::Command::Templates(args) => commands::templates::run(args),
         cli::Command::Lint(args) => commands::lint::run(args, &reporter),
         cli::Command::Builder(args) => commands::builder::run(args, &reporter),
+        cli::Command::Import(args) => commands::import::run(args),
+        cli::Command::Init(args) => commands::init::run(args),
         cli::Command::Completions(args) => {
             use clap::CommandFactory as _;
             clap_complete::generate(

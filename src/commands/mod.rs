@@ -9,6 +9,8 @@ pub mod docker;
 pub mod error;
 pub mod git;
 pub mod graph;
+pub mod import;
+pub mod init;
 pub mod lint;
 pub mod new;
 pub mod reporter;

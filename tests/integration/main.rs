@@ -10,6 +10,8 @@ mod conformance;
 mod e2e;
 mod escaping;
 mod execution;
+mod import;
+mod init;
 mod shards;
 mod support;
 mod workspace;
