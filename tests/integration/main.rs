@@ -2,6 +2,7 @@
 //! every bake file is judged by the real `docker buildx bake --print`.
 
 mod bad_input;
+mod builders;
 mod buildx;
 mod check;
 mod commands;
@@ -10,8 +11,10 @@ mod e2e;
 mod e2e_node;
 mod e2e_rustgo;
 mod escaping;
+mod execution;
 mod import;
 mod init;
 mod python_templates;
+mod shards;
 mod support;
 mod workspace;
