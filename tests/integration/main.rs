@@ -9,3 +9,4 @@ mod conformance;
 mod e2e;
 mod escaping;
 mod support;
+mod write_discipline;
