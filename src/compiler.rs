@@ -127,6 +127,24 @@ fn emit(
         }
     }
     outputs.find_stale_overlays(source, &plan.bake_path);
+    outputs.inputs.push(source.file_name.clone());
+    outputs.inputs.extend(
+        templates
+            .templates
+            .values()
+            .filter_map(|def| match &def.origin {
+                crate::plan::template_set::TemplateOrigin::Plan(path) => Some(path.clone()),
+                crate::plan::template_set::TemplateOrigin::BuiltIn => None,
+            }),
+    );
+    outputs.inputs.extend(
+        plan.services
+            .iter()
+            .filter_map(|service| match &service.build {
+                Build::Dockerfile { path } => Some(path.clone()),
+                Build::Template { .. } => None,
+            }),
+    );
     errors.into_result(outputs)
 }
 

@@ -73,7 +73,11 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> ExitCode {
         return usage_error(reporter, &message);
     }
     // Compile: the files buildx reads must be the plan's.
-    match session.compilation.outputs.write(&session.source) {
+    match session
+        .compilation
+        .outputs
+        .write(&session.source, None, &[])
+    {
         Ok(statuses) => {
             let count = |wanted: crate::emit::output_set::FileStatus| {
                 statuses

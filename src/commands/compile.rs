@@ -44,7 +44,7 @@ pub fn run(args: &CompileArgs, reporter: &Reporter) -> ExitCode {
             }
         };
     }
-    let code = match outputs.write(&source) {
+    let code = match outputs.write(&source, None, &[]) {
         Ok(statuses) => {
             let written = statuses
                 .iter()
@@ -77,8 +77,8 @@ pub fn run(args: &CompileArgs, reporter: &Reporter) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(errors) => {
+            // The writer's message says what, if anything, was written.
             eprint!("{}", reporter.render(&errors));
-            eprintln!("error: nothing was written");
             ExitCode::from(EXIT_PLAN_ERROR)
         }
     };

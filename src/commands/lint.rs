@@ -121,7 +121,8 @@ fn check_service(
             .get(output)
             .map(|file| file.contents.clone())
             .unwrap_or_default(),
-        Build::Dockerfile { path } => std::fs::read_to_string(session.source.dir.join(path))
+        Build::Dockerfile { path } => crate::plan::fs::PlanRoot::new(&session.source.dir)
+            .and_then(|root| root.read(path, crate::plan::fs::FILE_LIMIT))
             .map_err(|error| {
                 format!("cannot read {}: {error}", session.source.display_path(path))
             })?,

@@ -101,23 +101,12 @@ pub fn run(args: &NewArgs, reporter: &Reporter) -> ExitCode {
         Ok(compilation) => compilation,
         Err(errors) => return plan_errors(reporter, &errors, Some(&source)),
     };
-    // Checked before the plan is written: a hand-written file in the way leaves it untouched.
-    let current = match compilation.outputs.check_targets(&source) {
-        Ok(current) => current,
-        Err(errors) => return plan_errors(reporter, &errors, Some(&source)),
-    };
-    if let Err(error) = std::fs::create_dir_all(source.dir.join(&context)) {
-        return usage_error(
-            reporter,
-            &format!("cannot create {}: {error}", source.display_path(&context)),
-        );
-    }
-    if let Err(error) =
-        crate::emit::output_set::write_atomically(&source, &source.file_name, &source.text)
+    // One transaction: the edited plan, the context folder and every generated file; a
+    // hand-written file in the way leaves the plan untouched.
+    match compilation
+        .outputs
+        .write(&source, Some(&source.text), &[&context])
     {
-        return usage_error(reporter, &format!("cannot write {}: {error}", source.path));
-    }
-    match compilation.outputs.write_over(&source, &current) {
         Ok(statuses) => {
             println!("added service `{}` to {}", args.name, source.path);
             for (path, status) in statuses {

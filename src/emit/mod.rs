@@ -8,3 +8,4 @@ pub mod dockerfile;
 pub mod hcl;
 pub mod marker;
 pub mod output_set;
+pub mod write;

@@ -20,7 +20,7 @@ pub struct PlanSource {
 
 impl PlanSource {
     pub fn read(path: &Utf8Path) -> Result<Self, PlanError> {
-        let text = std::fs::read_to_string(path)
+        let text = crate::plan::fs::read_plan(path)
             .map_err(|error| PlanError::io(format!("cannot read the plan {path}: {error}")))?;
         Ok(Self::from_text(path, text))
     }

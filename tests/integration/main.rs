@@ -1,6 +1,7 @@
 //! The one integration test binary: every test drives the real `bakeplan` executable, and
 //! every bake file is judged by the real `docker buildx bake --print`.
 
+mod affected_git;
 mod bad_input;
 mod buildx;
 mod check;
