@@ -283,8 +283,8 @@ impl Resolver<'_> {
             reference: cache.reference.replace_literal("{service}", &name),
             mode: cache.mode,
         });
-        let cache_from = self.bake_list(own.cache_from.as_ref());
-        let cache_to = self.bake_list(own.cache_to.as_ref());
+        let cache_from = self.cache_specs(own.cache_from.as_ref());
+        let cache_to = self.cache_specs(own.cache_to.as_ref());
         let target = own.target.as_ref().map(|text| self.bake(text));
         let network = self.network(own.network.as_ref());
         let inputs = match own.inputs.as_ref() {
