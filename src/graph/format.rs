@@ -43,8 +43,10 @@ pub fn text(view: &GraphView) -> String {
         } else {
             format!(" ← {}", needs.join(", "))
         };
+        // Padded by hand: `{:<width$}` panics on a width past 65,535 (a name that long).
+        let padding = " ".repeat(width.saturating_sub(service.name.chars().count()));
         let line = format!(
-            "  {:<width$}{}{}",
+            "  {}{padding}{}{}",
             service.name,
             needs,
             description_suffix(service.description.as_ref())

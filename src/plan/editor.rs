@@ -31,6 +31,9 @@ fn indentation_at(text: &str, offset: usize) -> &str {
 
 /// The plan text with the service added, or why it cannot be done.
 pub fn add_service(text: &str, service: &NewService<'_>) -> Result<String, String> {
+    if let Some((_, what)) = crate::plan::parse::depth::too_deep(text) {
+        return Err(format!("the plan's {what} are nested too deeply"));
+    }
     let mut document =
         KdlDocument::parse(text).map_err(|error| format!("the plan is not valid KDL: {error}"))?;
     if document.to_string() != text {

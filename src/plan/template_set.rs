@@ -236,6 +236,13 @@ impl TemplateDef {
         };
         let header_start = leading + 2;
         let header = &body[..end];
+        if let Some((at, what)) = crate::plan::parse::depth::too_deep(header) {
+            return Err(header_error(
+                SourceSpan::new((header_start + at).into(), 1),
+                format!("the header of template `{name}` has {what} nested too deeply"),
+                "too deep",
+            ));
+        }
         let document = KdlDocument::parse(header).map_err(|error| {
             let span = error.diagnostics.first().map_or(
                 SourceSpan::new(header_start.into(), 0),

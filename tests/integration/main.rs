@@ -7,6 +7,7 @@ mod buildx;
 mod check;
 mod commands;
 mod conformance;
+mod crashes;
 mod e2e;
 mod escaping;
 mod support;
