@@ -44,20 +44,22 @@ install_packages() {
     fi
 }
 
-# docker.io (dockerd 28), containerd (2.1) and docker-buildx (0.29) from Debian testing, through
-# a private apt configuration: the system's sources are never changed.
+# docker.io (dockerd 28), containerd (2.1), docker-buildx (0.29) and docker-compose (2.40, the
+# oracle of `bakeplan import compose`'s tests) from Debian testing, through a private apt
+# configuration: the system's sources are never changed.
 install_forky() {
-    if [ -x "$BIN/dockerd" ] && [ -x "$BIN/containerd" ] && docker buildx version >/dev/null 2>&1; then
+    if [ -x "$BIN/dockerd" ] && [ -x "$BIN/containerd" ] && docker buildx version >/dev/null 2>&1 &&
+        docker compose version >/dev/null 2>&1; then
         return
     fi
-    log "downloading dockerd, containerd and buildx from Debian testing"
+    log "downloading dockerd, containerd, buildx and compose from Debian testing"
     local apt=$STATE/apt
     mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/debs" "$BIN"
     printf 'deb %s forky main\n' "$(mirror)" >"$apt/sources.list"
     local opts=(-o "Dir::Etc::sourcelist=$apt/sources.list" -o "Dir::Etc::sourceparts=-"
         -o "Dir::State::lists=$apt/lists" -o "Dir::Cache=$apt/cache" -o "APT::Sandbox::User=root")
     apt-get "${opts[@]}" -qq update
-    (cd "$apt/debs" && apt-get "${opts[@]}" -qq download docker.io containerd docker-buildx)
+    (cd "$apt/debs" && apt-get "${opts[@]}" -qq download docker.io containerd docker-buildx docker-compose)
     rm -rf "$apt/root" && mkdir -p "$apt/root"
     for deb in "$apt"/debs/*.deb; do dpkg -x "$deb" "$apt/root"; done
     for tool in dockerd containerd containerd-shim-runc-v2 docker-proxy; do
@@ -67,6 +69,7 @@ install_forky() {
     done
     mkdir -p "$HOME/.docker/cli-plugins"
     install -m 0755 "$apt/root/usr/libexec/docker/cli-plugins/docker-buildx" "$HOME/.docker/cli-plugins/docker-buildx"
+    install -m 0755 "$apt/root/usr/libexec/docker/cli-plugins/docker-compose" "$HOME/.docker/cli-plugins/docker-compose"
 }
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }

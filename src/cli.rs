@@ -103,6 +103,25 @@ Examples:
 Exit status: 0 no warning; 1 a check warned; 2 plan or usage error.")]
     Lint(LintArgs),
 
+    /// Write a plan from an existing build setup (compose files)
+    #[command(after_help = "\
+Examples:
+  bakeplan import compose compose.yml
+  bakeplan import compose compose.yml compose.prod.yml --output infra/bakeplan.kdl
+  bakeplan import compose compose.yml --dry-run     print the plan, write nothing
+
+Exit status: 0 written; 2 unreadable input, or the output file exists (never overwritten).")]
+    Import(ImportArgs),
+
+    /// Write a plan for a repository: its workspace, libraries and services
+    #[command(after_help = "\
+Examples:
+  bakeplan init                        ./bakeplan.kdl for the repository in this folder
+  bakeplan init path/to/repo --dry-run print the plan, write nothing
+
+Exit status: 0 written; 2 nothing to build found, or bakeplan.kdl exists (never overwritten).")]
+    Init(InitArgs),
+
     /// Print a shell completion script
     #[command(after_help = "\
 Examples:
@@ -264,6 +283,44 @@ pub struct LintArgs {
     /// Image standing in for every base image and `target:` context during the checks
     #[arg(long, default_value = "local/busybox:1")]
     pub stand_in: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    #[command(subcommand)]
+    pub source: ImportSource,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportSource {
+    /// Compose files, merged as `docker compose -f A -f B` merges them
+    Compose(ImportComposeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportComposeArgs {
+    /// The compose files, in `-f` order
+    #[arg(required = true)]
+    pub files: Vec<Utf8PathBuf>,
+
+    /// Where to write the plan (default: bakeplan.kdl beside the first file)
+    #[arg(short, long)]
+    pub output: Option<Utf8PathBuf>,
+
+    /// Print the plan instead of writing it
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// The repository's folder
+    #[arg(default_value = ".")]
+    pub dir: Utf8PathBuf,
+
+    /// Print the plan instead of writing it
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -4,6 +4,7 @@
 
 use crate::emit::bake_model::BakeFile;
 use crate::emit::dockerfile::DockerfileRenderer;
+use crate::emit::dockerignore::{dockerignore, dockerignore_path};
 use crate::emit::hcl::to_hcl;
 use crate::emit::marker::marker;
 use crate::emit::output_set::{OutputFile, OutputSet};
@@ -44,7 +45,7 @@ pub fn compile(source: &PlanSource) -> Result<Compilation, PlanErrors> {
         }
     };
     timings.lap("templates + resolve");
-    let graph = DependencyGraph::build(source, &plan)?;
+    let graph = DependencyGraph::build(&plan)?;
     timings.lap("graph");
     let outputs = emit(source, &plan, &templates)?;
     timings.lap("emit");
@@ -62,7 +63,7 @@ pub fn compile(source: &PlanSource) -> Result<Compilation, PlanErrors> {
 /// The plan's templates (built-ins and its `template-dir`), for commands that need no more.
 pub fn load_templates(source: &PlanSource) -> Result<TemplateSet, PlanErrors> {
     let document = parse(source)?;
-    let (raw, errors) = lower(source, &document);
+    let (raw, errors) = lower(&document);
     errors.into_result(())?;
     TemplateSet::load(source, raw.template_dir.as_ref())
 }
@@ -100,7 +101,7 @@ fn emit(
     // The bake files and the Dockerfiles are independent: render them side by side.
     let (bake_files, dockerfiles) = std::thread::scope(|scope| {
         let bake_files = scope.spawn(|| bake_files(plan, &marker));
-        let dockerfiles = render_dockerfiles(source, plan, &renderer, &marker);
+        let dockerfiles = render_dockerfiles(plan, &renderer, &marker);
         (
             bake_files.join().expect("the bake thread does not panic"),
             dockerfiles,
@@ -108,8 +109,17 @@ fn emit(
     });
     let mut outputs = OutputSet::default();
     let mut errors = PlanErrors::default();
-    for file in bake_files.into_iter().map(Ok).chain(dockerfiles) {
-        if let Err(error) = file.and_then(|file| outputs.add(source, file)) {
+    for file in bake_files {
+        if let Err(error) = outputs.add(file) {
+            errors.push(error);
+        }
+    }
+    // Each Dockerfile, then its ignore file (not reported again when the Dockerfile clashes).
+    for files in dockerfiles {
+        if let Err(error) = files.and_then(|(dockerfile, ignore)| {
+            outputs.add(dockerfile)?;
+            outputs.add(ignore)
+        }) {
             errors.push(error);
         }
     }
@@ -117,13 +127,13 @@ fn emit(
         if let Build::Dockerfile { path } = &service.build
             && outputs.files.contains_key(path)
         {
-            errors.push(PlanError::at(
-                    source,
+            errors.push(
+                PlanError::new(
                     "bakeplan::output-conflict",
-                    service.span,
                     format!("service `{}` uses {path} as its hand-written Dockerfile, but the plan also generates it", service.name),
-                    "this service",
-                ));
+                )
+                .label(service.span, "this service"),
+            );
         }
     }
     outputs.find_stale_overlays(source, &plan.bake_path);
@@ -142,7 +152,7 @@ fn emit(
             .iter()
             .filter_map(|service| match &service.build {
                 Build::Dockerfile { path } => Some(path.clone()),
-                Build::Template { .. } => None,
+                Build::Template { .. } | Build::Library => None,
             }),
     );
     errors.into_result(outputs)
@@ -169,29 +179,37 @@ fn bake_files(plan: &Plan, marker: &str) -> Vec<OutputFile> {
     files
 }
 
-/// Every templated service's Dockerfile, rendered on two threads for a large plan.
+/// A generated Dockerfile and the ignore file beside it.
+type Rendered = Result<(OutputFile, OutputFile), PlanError>;
+
+/// Every templated service's Dockerfile and its `.dockerignore`, rendered on two threads for a
+/// large plan.
 fn render_dockerfiles(
-    source: &PlanSource,
     plan: &Plan,
     renderer: &DockerfileRenderer<'_>,
     marker: &str,
-) -> Vec<Result<OutputFile, PlanError>> {
-    let render = |services: &[crate::plan::model::Service]| -> Vec<Result<OutputFile, PlanError>> {
+) -> Vec<Rendered> {
+    let render = |services: &[crate::plan::model::Service]| -> Vec<Rendered> {
         services
             .iter()
             .filter_map(|service| match &service.build {
                 Build::Template {
                     name, output, span, ..
-                } => Some(
-                    renderer
-                        .render(source, service, name, marker)
-                        .map(|contents| OutputFile {
+                } => Some(renderer.render(service, name, marker).map(|contents| {
+                    (
+                        OutputFile {
                             path: output.clone(),
                             contents,
                             span: *span,
-                        }),
-                ),
-                Build::Dockerfile { .. } => None,
+                        },
+                        OutputFile {
+                            path: dockerignore_path(output),
+                            contents: dockerignore(service, marker),
+                            span: *span,
+                        },
+                    )
+                })),
+                Build::Dockerfile { .. } | Build::Library => None,
             })
             .collect()
     };

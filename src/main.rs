@@ -14,14 +14,16 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let reporter = commands::reporter::Reporter::new(cli.color);
-    match &cli.command {
+    let result = match &cli.command {
         cli::Command::Compile(args) => commands::compile::run(args, &reporter),
         cli::Command::Bake(args) => commands::bake::run(args, &reporter),
         cli::Command::Graph(args) => commands::graph::run(args, &reporter),
         cli::Command::Affected(args) => commands::affected::run(args, &reporter),
         cli::Command::New(args) => commands::new::run(args, &reporter),
-        cli::Command::Templates(args) => commands::templates::run(args, &reporter),
+        cli::Command::Templates(args) => commands::templates::run(args),
         cli::Command::Lint(args) => commands::lint::run(args, &reporter),
+        cli::Command::Import(args) => commands::import::run(args),
+        cli::Command::Init(args) => commands::init::run(args),
         cli::Command::Completions(args) => {
             use clap::CommandFactory as _;
             clap_complete::generate(
@@ -30,7 +32,15 @@ fn main() -> ExitCode {
                 "bakeplan",
                 &mut std::io::stdout(),
             );
-            ExitCode::SUCCESS
+            Ok(())
+        }
+    };
+    // The one place a failure becomes an exit status (README "Exit status").
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            reporter.report(&failure);
+            ExitCode::from(failure.exit_status())
         }
     }
 }

@@ -1,12 +1,12 @@
 //! `bakeplan affected (--since REF | --files FILE|-) [--format names|json|bake]`.
 
 use std::io::Read as _;
-use std::process::ExitCode;
 
 use crate::cli::{AffectedArgs, AffectedFormat};
+use crate::commands::error::CommandError;
 use crate::commands::git::{git_changes, parse_file_list};
 use crate::commands::reporter::Reporter;
-use crate::commands::session::{Session, usage_error};
+use crate::commands::session::Session;
 use crate::graph::affected::{Affected, affected};
 
 /// The changed files the arguments name.
@@ -69,15 +69,10 @@ pub fn compute(
     )
 }
 
-pub fn run(args: &AffectedArgs, reporter: &Reporter) -> ExitCode {
-    let session = match Session::load(&args.plan, reporter) {
-        Ok(session) => session,
-        Err(code) => return code,
-    };
-    let result = match compute(&session, args.since.as_deref(), args.files.as_deref()) {
-        Ok(result) => result,
-        Err(message) => return usage_error(reporter, &message),
-    };
+pub fn run(args: &AffectedArgs, reporter: &Reporter) -> Result<(), CommandError> {
+    let session = Session::load(&args.plan, reporter)?;
+    let result = compute(&session, args.since.as_deref(), args.files.as_deref())
+        .map_err(CommandError::Usage)?;
     match args.format {
         AffectedFormat::Names => {
             for name in &result.services {
@@ -90,5 +85,5 @@ pub fn run(args: &AffectedArgs, reporter: &Reporter) -> ExitCode {
         ),
         AffectedFormat::Bake => println!("{}", result.services.join(" ")),
     }
-    ExitCode::SUCCESS
+    Ok(())
 }

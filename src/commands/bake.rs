@@ -4,40 +4,38 @@
 
 use std::collections::BTreeSet;
 use std::io::{BufRead as _, BufReader, Write as _};
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{Command, Stdio};
 
 use crate::cli::BakeArgs;
 use crate::commands::affected as affected_command;
 use crate::commands::docker::missing_buildx;
+use crate::commands::error::{Closing, CommandError};
 use crate::commands::reporter::Reporter;
-use crate::commands::session::{EXIT_FAILURE, Session, plan_errors, usage_error};
+use crate::commands::session::Session;
 use crate::compiler::overlay_path;
+use crate::plan::error::PlanError;
 use crate::plan::suggestion::did_you_mean;
 
-pub fn run(args: &BakeArgs, reporter: &Reporter) -> ExitCode {
-    let session = match Session::load(&args.plan, reporter) {
-        Ok(session) => session,
-        Err(code) => return code,
-    };
+pub fn run(args: &BakeArgs, reporter: &Reporter) -> Result<(), CommandError> {
+    let session = Session::load(&args.plan, reporter)?;
     let plan = &session.compilation.plan;
     let known: Vec<&str> = plan
-        .services
-        .iter()
+        .targets()
         .map(|service| service.name.as_str())
         .chain(plan.groups.iter().map(|group| group.name.as_str()))
         .chain(std::iter::once("default"))
         .collect();
     for target in &args.targets {
+        if plan.service(target).is_some_and(|service| service.library) {
+            return Err(library_target(&session, target));
+        }
         if !known.contains(&target.as_str()) {
             let hint = did_you_mean(target, known.iter().copied())
                 .unwrap_or_else(|| format!("the services and groups are: {}", known.join(", ")));
-            return usage_error(
-                reporter,
-                &format!(
-                    "`{target}` is neither a service nor a group of {}; {hint}",
-                    session.source.path
-                ),
-            );
+            return Err(CommandError::Usage(format!(
+                "`{target}` is neither a service nor a group of {}; {hint}",
+                session.source.path
+            )));
         }
     }
     for profile in &args.profile {
@@ -49,10 +47,9 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> ExitCode {
                 .collect();
             let hint = did_you_mean(profile, names.iter().copied())
                 .unwrap_or_else(|| format!("the profiles are: {}", names.join(", ")));
-            return usage_error(
-                reporter,
-                &format!("no profile is named `{profile}`; {hint}"),
-            );
+            return Err(CommandError::Usage(format!(
+                "no profile is named `{profile}`; {hint}"
+            )));
         }
     }
     let mut targets = args.targets.clone();
@@ -60,17 +57,17 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> ExitCode {
         match affected_command::compute(&session, args.since.as_deref(), None) {
             Ok(affected) if affected.services.is_empty() => {
                 println!("no service is affected; nothing to build");
-                return ExitCode::SUCCESS;
+                return Ok(());
             }
             Ok(affected) => {
                 println!("affected: {}", affected.services.join(", "));
                 targets.extend(affected.services);
             }
-            Err(message) => return usage_error(reporter, &message),
+            Err(message) => return Err(CommandError::Usage(message)),
         }
     }
     if let Some(message) = missing_buildx() {
-        return usage_error(reporter, &message);
+        return Err(CommandError::Usage(message));
     }
     // Compile: the files buildx reads must be the plan's.
     match session
@@ -92,7 +89,7 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> ExitCode {
                 count(crate::emit::output_set::FileStatus::Unchanged)
             );
         }
-        Err(errors) => return plan_errors(reporter, &errors, Some(&session.source)),
+        Err(errors) => return Err(CommandError::plan(errors, &session.source)),
     }
     let mut command = Command::new("docker");
     command
@@ -129,8 +126,7 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> ExitCode {
     command.args(&args.buildx_args).args(&targets);
     eprintln!("running: {}", describe(&command));
     let services: BTreeSet<&str> = plan
-        .services
-        .iter()
+        .targets()
         .map(|service| service.name.as_str())
         .collect();
     // buildx's terminal UI needs the terminal itself: with `--progress tty` its output is not
@@ -146,21 +142,32 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> ExitCode {
     } else {
         stream(&mut command, &services)
     };
-    match outcome {
-        Ok(failed) if failed.success => ExitCode::SUCCESS,
-        Ok(failed) => {
-            if failed.services.is_empty() {
-                reporter.error("the build failed (see buildx's output above)");
-            } else {
-                reporter.error(&format!(
-                    "the build failed: {}",
-                    failed.services.into_iter().collect::<Vec<_>>().join(", ")
-                ));
-            }
-            ExitCode::from(EXIT_FAILURE)
-        }
-        Err(message) => usage_error(reporter, &message),
+    let outcome = outcome.map_err(CommandError::Io)?;
+    if outcome.success {
+        Ok(())
+    } else {
+        Err(CommandError::BuildFailed(
+            outcome.services.into_iter().collect(),
+        ))
     }
+}
+
+/// `bakeplan::library-target`: a library named as a bake target (exit 2), pointing at it.
+fn library_target(session: &Session, name: &str) -> CommandError {
+    let span = session
+        .compilation
+        .plan
+        .service(name)
+        .map_or_else(|| (0, 0).into(), |service| service.span);
+    let error = PlanError::new(
+        "bakeplan::library-target",
+        format!("`{name}` is a library (built into the services that depend on it), not a bake target"),
+    )
+    .label(span, "declared here")
+    .help(format!(
+        "build the services that depend on `{name}`; `bakeplan affected --files` lists them for a change to it"
+    ));
+    CommandError::plan_closed(error.into(), Some(&session.source), Closing::Silent)
 }
 
 fn describe(command: &Command) -> String {

@@ -1,50 +1,59 @@
 //! `bakeplan compile [--check]`.
 
 use std::fmt::Write as _;
-use std::process::ExitCode;
 
 use crate::cli::CompileArgs;
+use crate::commands::error::{Closing, CommandError};
 use crate::commands::reporter::Reporter;
-use crate::commands::session::{EXIT_FAILURE, EXIT_PLAN_ERROR, Session};
+use crate::commands::session::Session;
+use crate::compiler::Compilation;
 use crate::emit::output_set::FileStatus;
+use crate::emit::write::PARTIAL_WRITE;
+use crate::plan::source::PlanSource;
 
-pub fn run(args: &CompileArgs, reporter: &Reporter) -> ExitCode {
+pub fn run(args: &CompileArgs, reporter: &Reporter) -> Result<(), CommandError> {
     let Session {
         source,
         compilation,
-    } = match Session::load(&args.plan, reporter) {
-        Ok(session) => session,
-        Err(code) => return code,
+    } = Session::load(&args.plan, reporter)?;
+    let result = if args.check {
+        check(&source, &compilation)
+    } else {
+        write(&source, &compilation)
     };
+    // Freeing a large compilation costs time at exit and buys nothing: the process ends.
+    std::mem::forget(compilation);
+    result
+}
+
+/// `--check`: a diff for every generated file that is missing or differs.
+fn check(source: &PlanSource, compilation: &Compilation) -> Result<(), CommandError> {
+    let total = compilation.outputs.files.len();
+    let drift = compilation
+        .outputs
+        .drift(source)
+        .map_err(|errors| CommandError::plan_closed(errors, Some(source), Closing::Silent))?;
+    if drift.is_empty() {
+        println!(
+            "{total} generated files are up to date with {}",
+            source.path
+        );
+        return Ok(());
+    }
+    for (_, diff) in &drift {
+        print!("{diff}");
+    }
+    Err(CommandError::OutOfDate {
+        count: drift.len(),
+        total,
+        plan: source.path.clone(),
+    })
+}
+
+fn write(source: &PlanSource, compilation: &Compilation) -> Result<(), CommandError> {
     let outputs = &compilation.outputs;
     let total = outputs.files.len();
-    if args.check {
-        return match outputs.drift(&source) {
-            Ok(drift) if drift.is_empty() => {
-                println!(
-                    "{total} generated files are up to date with {}",
-                    source.path
-                );
-                ExitCode::SUCCESS
-            }
-            Ok(drift) => {
-                for (_, diff) in &drift {
-                    print!("{diff}");
-                }
-                eprintln!(
-                    "{} of {total} generated files are out of date; run `bakeplan compile {}`",
-                    drift.len(),
-                    source.path
-                );
-                ExitCode::from(EXIT_FAILURE)
-            }
-            Err(errors) => {
-                eprint!("{}", reporter.render(&errors));
-                ExitCode::from(EXIT_PLAN_ERROR)
-            }
-        };
-    }
-    let code = match outputs.write(&source, None, &[]) {
+    match outputs.write(source, None, &[]) {
         Ok(statuses) => {
             let written = statuses
                 .iter()
@@ -74,15 +83,20 @@ pub fn run(args: &CompileArgs, reporter: &Reporter) -> ExitCode {
                 total - written
             );
             print!("{report}");
-            ExitCode::SUCCESS
+            Ok(())
         }
         Err(errors) => {
-            // The writer's message says what, if anything, was written.
-            eprint!("{}", reporter.render(&errors));
-            ExitCode::from(EXIT_PLAN_ERROR)
+            // A write that failed part-way and could not be undone says itself what is left.
+            let partial = errors.0.iter().any(|error| error.code == PARTIAL_WRITE);
+            Err(CommandError::plan_closed(
+                errors,
+                Some(source),
+                if partial {
+                    Closing::Silent
+                } else {
+                    Closing::NothingWritten
+                },
+            ))
         }
-    };
-    // Freeing a large compilation costs time at exit and buys nothing: the process ends.
-    std::mem::forget(compilation);
-    code
+    }
 }

@@ -1,18 +1,14 @@
 //! `bakeplan graph [--format text|dot|mermaid|json]`.
 
-use std::process::ExitCode;
-
 use crate::cli::{GraphArgs, GraphFormat};
+use crate::commands::error::CommandError;
 use crate::commands::reporter::Reporter;
 use crate::commands::session::Session;
 use crate::graph::format as graph_format;
 use crate::graph::view::GraphView;
 
-pub fn run(args: &GraphArgs, reporter: &Reporter) -> ExitCode {
-    let session = match Session::load(&args.plan, reporter) {
-        Ok(session) => session,
-        Err(code) => return code,
-    };
+pub fn run(args: &GraphArgs, reporter: &Reporter) -> Result<(), CommandError> {
+    let session = Session::load(&args.plan, reporter)?;
     let view = GraphView::new(&session.compilation.plan, &session.compilation.graph);
     if let Some(warning) = view.path_warning() {
         reporter.warning(&warning);
@@ -24,5 +20,5 @@ pub fn run(args: &GraphArgs, reporter: &Reporter) -> ExitCode {
         GraphFormat::Json => graph_format::json(&view),
     };
     print!("{text}");
-    ExitCode::SUCCESS
+    Ok(())
 }

@@ -4,14 +4,15 @@
 //! Dockerfile is checked alone, with a stand-in image for every base image and named context.
 
 use std::io::Write as _;
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{Command, Stdio};
 
 use serde::Deserialize;
 
 use crate::cli::LintArgs;
 use crate::commands::docker::{external_images, missing_buildx};
+use crate::commands::error::CommandError;
 use crate::commands::reporter::Reporter;
-use crate::commands::session::{EXIT_FAILURE, Session, usage_error};
+use crate::commands::session::Session;
 use crate::plan::model::{Build, Service};
 
 #[derive(Debug, Deserialize)]
@@ -48,16 +49,13 @@ struct Position {
     line: u32,
 }
 
-pub fn run(args: &LintArgs, reporter: &Reporter) -> ExitCode {
-    let session = match Session::load(&args.plan, reporter) {
-        Ok(session) => session,
-        Err(code) => return code,
-    };
+pub fn run(args: &LintArgs, reporter: &Reporter) -> Result<(), CommandError> {
+    let session = Session::load(&args.plan, reporter)?;
     if let Some(message) = missing_buildx() {
-        return usage_error(reporter, &message);
+        return Err(CommandError::Usage(message));
     }
     let mut warnings = 0;
-    for service in &session.compilation.plan.services {
+    for service in session.compilation.plan.targets() {
         match check_service(&session, service, &args.stand_in) {
             Ok(found) => {
                 let origin = plan_line(&session, service);
@@ -83,19 +81,21 @@ pub fn run(args: &LintArgs, reporter: &Reporter) -> ExitCode {
                 warnings += found.len();
             }
             Err(message) => {
-                return usage_error(reporter, &format!("service `{}`: {message}", service.name));
+                return Err(CommandError::Io(format!(
+                    "service `{}`: {message}",
+                    service.name
+                )));
             }
         }
     }
     if warnings == 0 {
         println!(
             "no warnings in {} Dockerfiles",
-            session.compilation.plan.services.len()
+            session.compilation.plan.targets().count()
         );
-        ExitCode::SUCCESS
+        Ok(())
     } else {
-        println!("{warnings} warnings");
-        ExitCode::from(EXIT_FAILURE)
+        Err(CommandError::LintWarnings(warnings))
     }
 }
 
@@ -126,8 +126,9 @@ fn check_service(
             .map_err(|error| {
                 format!("cannot read {}: {error}", session.source.display_path(path))
             })?,
+        Build::Library => return Ok(Vec::new()),
     };
-    let context_dir = session.source.dir.join(&service.context);
+    let context_dir = session.source.dir.join(service.build_context());
     let empty = tempfile_dir()?;
     let context = if context_dir.is_dir() {
         context_dir.as_std_path().to_owned()

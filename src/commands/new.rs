@@ -2,11 +2,10 @@
 //! service to the plan, creates its context folder and writes every generated file, all checked
 //! in memory first: on any error the plan is left untouched.
 
-use std::process::ExitCode;
-
 use crate::cli::NewArgs;
+use crate::commands::error::CommandError;
 use crate::commands::reporter::Reporter;
-use crate::commands::session::{Session, plan_errors, usage_error};
+use crate::commands::session::Session;
 use crate::compiler::compile;
 use crate::plan::editor::{NewService, add_service};
 use crate::plan::names::is_valid_name;
@@ -14,11 +13,8 @@ use crate::plan::path::normalize;
 use crate::plan::source::PlanSource;
 use crate::plan::suggestion::did_you_mean;
 
-pub fn run(args: &NewArgs, reporter: &Reporter) -> ExitCode {
-    let session = match Session::load(&args.plan, reporter) {
-        Ok(session) => session,
-        Err(code) => return code,
-    };
+pub fn run(args: &NewArgs, reporter: &Reporter) -> Result<(), CommandError> {
+    let session = Session::load(&args.plan, reporter)?;
     let plan = &session.compilation.plan;
     let names: Vec<&str> = plan
         .services
@@ -26,24 +22,18 @@ pub fn run(args: &NewArgs, reporter: &Reporter) -> ExitCode {
         .map(|service| service.name.as_str())
         .collect();
     if !is_valid_name(&args.name) {
-        return usage_error(
-            reporter,
-            &format!(
-                "`{}` is not a valid service name ([a-z0-9][a-z0-9_-]*)",
-                args.name
-            ),
-        );
+        return Err(CommandError::Usage(format!(
+            "`{}` is not a valid service name ([a-z0-9][a-z0-9_-]*)",
+            args.name
+        )));
     }
     if names.contains(&args.name.as_str())
         || plan.groups.iter().any(|group| group.name == args.name)
     {
-        return usage_error(
-            reporter,
-            &format!(
-                "the plan already has a service or group named `{}`",
-                args.name
-            ),
-        );
+        return Err(CommandError::Usage(format!(
+            "the plan already has a service or group named `{}`",
+            args.name
+        )));
     }
     let templates = &session.compilation.templates.templates;
     if !templates.contains_key(&args.template) {
@@ -54,10 +44,10 @@ pub fn run(args: &NewArgs, reporter: &Reporter) -> ExitCode {
                     templates.keys().cloned().collect::<Vec<_>>().join(", ")
                 )
             });
-        return usage_error(
-            reporter,
-            &format!("no template is named `{}`; {hint}", args.template),
-        );
+        return Err(CommandError::Usage(format!(
+            "no template is named `{}`; {hint}",
+            args.template
+        )));
     }
     for dependency in args.depends_on.iter().chain(
         args.from
@@ -66,10 +56,11 @@ pub fn run(args: &NewArgs, reporter: &Reporter) -> ExitCode {
     ) {
         if !names.contains(&dependency.as_str()) {
             let hint = did_you_mean(dependency, names.iter().copied()).unwrap_or_default();
-            return usage_error(
-                reporter,
-                format!("`{dependency}` is not a service of this plan {hint}").trim_end(),
-            );
+            return Err(CommandError::Usage(
+                format!("`{dependency}` is not a service of this plan {hint}")
+                    .trim_end()
+                    .to_owned(),
+            ));
         }
     }
     let context = args
@@ -77,10 +68,9 @@ pub fn run(args: &NewArgs, reporter: &Reporter) -> ExitCode {
         .clone()
         .unwrap_or_else(|| format!("services/{}", args.name));
     let Some(context) = normalize(&context) else {
-        return usage_error(
-            reporter,
-            &format!("the context `{context}` leaves the plan's folder"),
-        );
+        return Err(CommandError::Usage(format!(
+            "the context `{context}` leaves the plan's folder"
+        )));
     };
     let edited = match add_service(
         &session.source.text,
@@ -93,14 +83,11 @@ pub fn run(args: &NewArgs, reporter: &Reporter) -> ExitCode {
         },
     ) {
         Ok(edited) => edited,
-        Err(message) => return usage_error(reporter, &message),
+        Err(message) => return Err(CommandError::Usage(message)),
     };
     // Compile the edited plan in memory: only a plan that compiles is written.
     let source = PlanSource::from_text(&session.source.path, edited);
-    let compilation = match compile(&source) {
-        Ok(compilation) => compilation,
-        Err(errors) => return plan_errors(reporter, &errors, Some(&source)),
-    };
+    let compilation = compile(&source).map_err(|errors| CommandError::plan(errors, &source))?;
     // One transaction: the edited plan, the context folder and every generated file; a
     // hand-written file in the way leaves the plan untouched.
     match compilation
@@ -114,8 +101,8 @@ pub fn run(args: &NewArgs, reporter: &Reporter) -> ExitCode {
                     println!("wrote     {}", source.display_path(&path));
                 }
             }
-            ExitCode::SUCCESS
+            Ok(())
         }
-        Err(errors) => plan_errors(reporter, &errors, Some(&source)),
+        Err(errors) => Err(CommandError::plan(errors, &source)),
     }
 }

@@ -1,11 +1,14 @@
-//! Prints diagnostics: miette's graphical report, coloured only on a terminal.
+//! Prints diagnostics: miette's graphical report, coloured only on a terminal. This is where a
+//! plan's errors meet the plan's text: each error is rendered with the plan's named source.
 
 use std::io::IsTerminal;
 
 use miette::{GraphicalReportHandler, GraphicalTheme};
 
 use crate::cli::ColorChoice;
+use crate::commands::error::{Closing, CommandError};
 use crate::plan::error::PlanErrors;
+use crate::plan::source::PlanSource;
 
 pub struct Reporter {
     color: bool,
@@ -23,16 +26,18 @@ impl Reporter {
         Self { color }
     }
 
-    pub fn render(&self, errors: &PlanErrors) -> String {
+    /// Every error, its spans shown in `plan` (or in the source the error names).
+    pub fn render(&self, errors: &PlanErrors, plan: Option<&PlanSource>) -> String {
         let theme = if self.color {
             GraphicalTheme::unicode()
         } else {
             GraphicalTheme::unicode_nocolor()
         };
         let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+        let named = plan.map(PlanSource::named);
         let mut out = String::new();
         for error in &errors.0 {
-            let _ = handler.render_report(&mut out, error);
+            let _ = handler.render_report(&mut out, &error.located(named.as_ref()));
             out.push('\n');
         }
         out
@@ -43,6 +48,42 @@ impl Reporter {
             eprintln!("\x1b[31merror\x1b[0m: {message}");
         } else {
             eprintln!("error: {message}");
+        }
+    }
+
+    /// Reports a command's failure on stderr (the `lint` summary on stdout, after its lines).
+    pub fn report(&self, failure: &CommandError) {
+        match failure {
+            CommandError::Usage(message) | CommandError::Io(message) => self.error(message),
+            CommandError::Plan {
+                errors,
+                source,
+                closing,
+            } => {
+                eprint!("{}", self.render(errors, source.as_ref()));
+                match (closing, source) {
+                    (Closing::Counted, Some(source)) => {
+                        let count = errors.0.len();
+                        eprintln!(
+                            "error: {count} {} in {}; nothing was written",
+                            if count == 1 { "problem" } else { "problems" },
+                            source.path
+                        );
+                    }
+                    (Closing::NothingWritten, _) => eprintln!("error: nothing was written"),
+                    _ => {}
+                }
+            }
+            CommandError::OutOfDate { count, total, plan } => eprintln!(
+                "{count} of {total} generated files are out of date; run `bakeplan compile {plan}`"
+            ),
+            CommandError::BuildFailed(services) if services.is_empty() => {
+                self.error("the build failed (see buildx's output above)");
+            }
+            CommandError::BuildFailed(services) => {
+                self.error(&format!("the build failed: {}", services.join(", ")));
+            }
+            CommandError::LintWarnings(count) => println!("{count} warnings"),
         }
     }
 

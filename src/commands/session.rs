@@ -1,17 +1,13 @@
-//! Loading and compiling a plan for a command, reporting errors and warnings the same way for
-//! every command.
-
-use std::process::ExitCode;
+//! Loading and compiling a plan for a command, reporting warnings the same way for every
+//! command; errors go back to `main` as a `CommandError`.
 
 use camino::Utf8Path;
 
+use crate::commands::error::{Closing, CommandError};
 use crate::commands::reporter::Reporter;
 use crate::compiler::{Compilation, compile};
-use crate::plan::error::PlanErrors;
+use crate::plan::error::PlanError;
 use crate::plan::source::PlanSource;
-
-pub const EXIT_FAILURE: u8 = 1;
-pub const EXIT_PLAN_ERROR: u8 = 2;
 
 pub struct Session {
     pub source: PlanSource,
@@ -19,12 +15,10 @@ pub struct Session {
 }
 
 impl Session {
-    /// Reads and compiles the plan; on errors, reports them all and returns exit status 2.
-    pub fn load(plan: &Utf8Path, reporter: &Reporter) -> Result<Self, ExitCode> {
-        let source =
-            PlanSource::read(plan).map_err(|error| plan_errors(reporter, &error.into(), None))?;
-        let compilation =
-            compile(&source).map_err(|errors| plan_errors(reporter, &errors, Some(&source)))?;
+    /// Reads and compiles the plan, printing its warnings; a plan with errors is an error.
+    pub fn load(plan: &Utf8Path, reporter: &Reporter) -> Result<Self, CommandError> {
+        let source = read_plan(plan)?;
+        let compilation = compile(&source).map_err(|errors| CommandError::plan(errors, &source))?;
         for warning in &compilation.warnings {
             reporter.warning(warning);
         }
@@ -35,26 +29,13 @@ impl Session {
     }
 }
 
-/// Prints the errors and the closing line; the exit status for plan errors.
-pub fn plan_errors(
-    reporter: &Reporter,
-    errors: &PlanErrors,
-    source: Option<&PlanSource>,
-) -> ExitCode {
-    eprint!("{}", reporter.render(errors));
-    if let Some(source) = source {
-        let count = errors.0.len();
-        eprintln!(
-            "error: {count} {} in {}; nothing was written",
-            if count == 1 { "problem" } else { "problems" },
-            source.path
-        );
-    }
-    ExitCode::from(EXIT_PLAN_ERROR)
-}
-
-/// A one-line usage error (exit 2).
-pub fn usage_error(reporter: &Reporter, message: &str) -> ExitCode {
-    reporter.error(message);
-    ExitCode::from(EXIT_PLAN_ERROR)
+/// Reads the plan file; a file that cannot be read is a plan error pointing nowhere.
+pub fn read_plan(path: &Utf8Path) -> Result<PlanSource, CommandError> {
+    PlanSource::read(path).map_err(|error| {
+        CommandError::plan_closed(
+            PlanError::io(format!("cannot read the plan {path}: {error}")).into(),
+            None,
+            Closing::Silent,
+        )
+    })
 }

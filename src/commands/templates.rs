@@ -1,33 +1,24 @@
 //! `bakeplan templates [NAME]`: the built-in and plan templates, or one template in full.
 
 use std::fmt::Write as _;
-use std::process::ExitCode;
 
 use crate::cli::TemplatesArgs;
-use crate::commands::reporter::Reporter;
-use crate::commands::session::{plan_errors, usage_error};
+use crate::commands::error::{Closing, CommandError};
+use crate::commands::session::read_plan;
 use crate::compiler::load_templates;
 use crate::plan::source::PlanSource;
 use crate::plan::suggestion::did_you_mean;
 use crate::plan::template_set::{TemplateDef, TemplateOrigin, TemplateSet};
 
-pub fn run(args: &TemplatesArgs, reporter: &Reporter) -> ExitCode {
+pub fn run(args: &TemplatesArgs) -> Result<(), CommandError> {
     // Without a plan file, the built-ins alone.
     let templates = if args.plan.exists() {
-        let source = match PlanSource::read(&args.plan) {
-            Ok(source) => source,
-            Err(error) => return plan_errors(reporter, &error.into(), None),
-        };
-        match load_templates(&source) {
-            Ok(templates) => templates,
-            Err(errors) => return plan_errors(reporter, &errors, Some(&source)),
-        }
+        let source = read_plan(&args.plan)?;
+        load_templates(&source).map_err(|errors| CommandError::plan(errors, &source))?
     } else {
         let source = PlanSource::from_text(&args.plan, String::new());
-        match TemplateSet::load(&source, None) {
-            Ok(templates) => templates,
-            Err(errors) => return plan_errors(reporter, &errors, None),
-        }
+        TemplateSet::load(&source, None)
+            .map_err(|errors| CommandError::plan_closed(errors, Some(&source), Closing::Silent))?
     };
     match &args.name {
         None => print!("{}", list(&templates)),
@@ -47,11 +38,13 @@ pub fn run(args: &TemplatesArgs, reporter: &Reporter) -> ExitCode {
                                 .join(", ")
                         )
                     });
-                return usage_error(reporter, &format!("no template is named `{name}`; {hint}"));
+                return Err(CommandError::Usage(format!(
+                    "no template is named `{name}`; {hint}"
+                )));
             }
         }
     }
-    ExitCode::SUCCESS
+    Ok(())
 }
 
 fn origin(def: &TemplateDef) -> String {
@@ -115,6 +108,21 @@ fn describe(def: &TemplateDef) -> String {
             out,
             "  {:<width$}  {default:<22}  {description}",
             param.name
+        );
+    }
+    if !def.workspace_lockfiles.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nworkspace: with a top-level `workspace`, builds from the workspace folder; needs one of {} there (the first found is `workspace.lockfile`){}",
+            def.workspace_lockfiles.join(", "),
+            if def.workspace_files.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; its builds also receive {}",
+                    def.workspace_files.join(", ")
+                )
+            }
         );
     }
     for (label, note) in [

@@ -111,7 +111,7 @@ fn cache_entries(
 }
 
 /// The path of `dockerfile` (relative to the plan folder) as bake wants it: relative to the context.
-fn dockerfile_relative_to_context(context: &str, dockerfile: &str) -> String {
+pub fn dockerfile_relative_to_context(context: &str, dockerfile: &str) -> String {
     let base = if context == "." { "" } else { context };
     pathdiff::diff_paths(dockerfile, base).map_or_else(
         || dockerfile.to_owned(),
@@ -157,15 +157,10 @@ impl BakeFile {
         group
             .entry("default".to_owned())
             .or_insert_with(|| BakeGroup {
-                targets: plan
-                    .services
-                    .iter()
-                    .map(|service| service.name.clone())
-                    .collect(),
+                targets: plan.targets().map(|service| service.name.clone()).collect(),
             });
         let target = plan
-            .services
-            .iter()
+            .targets()
             .map(|service| (service.name.clone(), Self::target(service)))
             .collect();
         Self {
@@ -178,10 +173,10 @@ impl BakeFile {
     fn target(service: &Service) -> BakeTarget {
         BakeTarget {
             description: service.description.clone(),
-            context: Some(BakeString::literal(service.context.clone())),
+            context: Some(BakeString::literal(service.build_context().to_owned())),
             contexts: service.contexts.clone(),
             dockerfile: Some(BakeString::literal(dockerfile_relative_to_context(
-                &service.context,
+                service.build_context(),
                 service.dockerfile_path(),
             ))),
             target: service.target.clone(),
@@ -210,8 +205,7 @@ impl BakeFile {
     /// The overlay of a profile: on every target, the attributes the profile sets.
     pub fn overlay(plan: &Plan, profile: &Profile) -> Self {
         let target = plan
-            .services
-            .iter()
+            .targets()
             .map(|service| {
                 let cache = match &profile.registry_cache {
                     None => service.registry_cache.as_ref(),
@@ -277,5 +271,123 @@ impl BakeFile {
         let marker = serde_json::to_string(marker).expect("a string serializes");
         let rest = body.strip_prefix('{').unwrap_or(&body);
         format!("{{ \"//\": {marker},{rest}\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::{BakeFile, dockerfile_relative_to_context};
+    use crate::plan::resolve::tests::resolved;
+
+    const PLAN: &str = r#"variable "REGISTRY" default="r.example"
+registry-cache ref="${REGISTRY}/cache:{service}" mode="max"
+service "base" {
+    context "libs/base"
+    template "static"
+    registry-cache #false
+}
+service "api" {
+    context "services/api"
+    template "static"
+    depends-on "base"
+    tags "${REGISTRY}/api:1" "literal-$${x}"
+    args { MODE "prod" }
+    secret "token" env="TOKEN"
+    secret "netrc" src="secrets/netrc"
+    network "host"
+}
+profile "ci" {
+    tags "ci/{service}:latest"
+    args { MODE "ci" }
+    push #true
+    registry-cache #false
+}
+"#;
+
+    fn json(file: &BakeFile) -> Value {
+        serde_json::to_value(file).expect("serializes")
+    }
+
+    #[test]
+    fn a_target_holds_what_the_service_sets_and_nothing_empty() {
+        let plan = resolved(PLAN).expect("resolves");
+        let file = json(&BakeFile::from_plan(&plan));
+        assert_eq!(
+            file["group"],
+            json!({ "default": { "targets": ["base", "api"] } })
+        );
+        assert_eq!(
+            file["variable"],
+            json!({ "REGISTRY": { "default": "r.example" } })
+        );
+        assert_eq!(
+            file["target"]["api"],
+            json!({
+                "context": "services/api",
+                // A service it depends on is a named context (`COPY --from=base`).
+                "contexts": { "base": "target:base" },
+                "dockerfile": "Dockerfile",
+                "args": { "MODE": "prod" },
+                "tags": ["${REGISTRY}/api:1", "literal-$${x}"],
+                "cache-from": ["type=registry,ref=${REGISTRY}/cache:api"],
+                "cache-to": ["type=registry,ref=${REGISTRY}/cache:api,mode=max"],
+                "secret": ["id=token,env=TOKEN", "id=netrc,src=secrets/netrc"],
+                "network": "host",
+            })
+        );
+        // `registry-cache #false` on a service: no cache entries at all.
+        let base = &file["target"]["base"];
+        assert!(
+            base.get("cache-from").is_none() && base.get("cache-to").is_none(),
+            "{base}"
+        );
+    }
+
+    #[test]
+    fn an_overlay_sets_only_what_the_profile_changes() {
+        let plan = resolved(PLAN).expect("resolves");
+        let overlay = json(&BakeFile::overlay(&plan, &plan.profiles[0]));
+        assert!(overlay.get("group").is_none() && overlay.get("variable").is_none());
+        assert_eq!(
+            overlay["target"]["api"],
+            json!({
+                "args": { "MODE": "ci" },
+                "tags": ["ci/api:latest"],
+                "cache-from": [],
+                "cache-to": [],
+                "output": ["type=registry"],
+            })
+        );
+    }
+
+    #[test]
+    fn dockerfiles_are_relative_to_their_context() {
+        assert_eq!(
+            dockerfile_relative_to_context("services/api", "services/api/Dockerfile"),
+            "Dockerfile"
+        );
+        assert_eq!(
+            dockerfile_relative_to_context("services/api", "docker/api.Dockerfile"),
+            "../../docker/api.Dockerfile"
+        );
+        assert_eq!(
+            dockerfile_relative_to_context(".", "app/Dockerfile"),
+            "app/Dockerfile"
+        );
+    }
+
+    #[test]
+    fn json_opens_with_the_marker() {
+        let plan = resolved(PLAN).expect("resolves");
+        let text = BakeFile::from_plan(&plan).to_json("generated by bakeplan");
+        assert!(
+            text.starts_with("{ \"//\": \"generated by bakeplan\",\n"),
+            "{text}"
+        );
+        let parsed: Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(parsed["//"], "generated by bakeplan");
+        assert!(parsed["target"]["base"].is_object());
     }
 }

@@ -4,12 +4,24 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::plan::model::{Base, Build, CacheMount, SecretSource, Service};
+use crate::plan::model::{
+    Base, Build, CacheMount, Healthcheck, LibraryUse, SecretSource, Service, User,
+};
 
 #[derive(Debug, Serialize)]
 pub struct TemplateContext {
+    /// None for a standalone build.
+    pub workspace: Option<WorkspaceContext>,
     pub service: ServiceContext,
     pub params: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WorkspaceContext {
+    /// The workspace folder relative to the plan folder.
+    pub dir: String,
+    /// The lockfile present in it.
+    pub lockfile: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -34,14 +46,42 @@ pub struct ServiceContext {
     pub cache_mount_flags: String,
     pub secrets: Vec<SecretContext>,
     pub secret_flags: String,
+    /// The service folder relative to the workspace folder (`.` standalone).
+    pub path: String,
+    /// The libraries it installs, dependencies first (empty standalone).
+    pub libraries: Vec<LibraryUse>,
+    pub packages: Vec<String>,
+    pub build_packages: Vec<String>,
+    pub init: bool,
+    pub user: User,
+    pub healthcheck: Option<Healthcheck>,
+    /// `--interval=30s --timeout=3s --start-period=5s --retries=3`, the options set.
+    pub healthcheck_flags: String,
+    pub workdir: String,
 }
 
 impl TemplateContext {
     pub fn new(service: &Service) -> Self {
         let params = match &service.build {
             Build::Template { params, .. } => params.clone(),
-            Build::Dockerfile { .. } => BTreeMap::new(),
+            Build::Dockerfile { .. } | Build::Library => BTreeMap::new(),
         };
+        let healthcheck_flags = service
+            .healthcheck
+            .as_ref()
+            .map(|check| {
+                [
+                    ("interval", check.interval.clone()),
+                    ("timeout", check.timeout.clone()),
+                    ("start-period", check.start_period.clone()),
+                    ("retries", check.retries.map(|retries| retries.to_string())),
+                ]
+                .into_iter()
+                .filter_map(|(flag, value)| value.map(|value| format!("--{flag}={value}")))
+                .collect::<Vec<_>>()
+                .join(" ")
+            })
+            .unwrap_or_default();
         let cache_mount_flags = service
             .cache_mounts
             .iter()
@@ -63,6 +103,13 @@ impl TemplateContext {
             .collect::<Vec<_>>()
             .join(" ");
         Self {
+            workspace: service
+                .workspace
+                .as_ref()
+                .map(|workspace| WorkspaceContext {
+                    dir: workspace.dir.clone(),
+                    lockfile: workspace.lockfile.clone(),
+                }),
             service: ServiceContext {
                 name: service.name.clone(),
                 context: service.context.clone(),
@@ -95,6 +142,19 @@ impl TemplateContext {
                     })
                     .collect(),
                 secret_flags,
+                path: service.path.clone(),
+                libraries: if service.workspace.is_some() {
+                    service.libraries.clone()
+                } else {
+                    Vec::new()
+                },
+                packages: service.packages.clone(),
+                build_packages: service.build_packages.clone(),
+                init: service.init,
+                user: service.user.clone(),
+                healthcheck: service.healthcheck.clone(),
+                healthcheck_flags,
+                workdir: service.workdir.clone(),
             },
             params,
         }

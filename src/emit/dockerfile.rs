@@ -9,7 +9,6 @@ use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
 use crate::emit::context::TemplateContext;
 use crate::plan::error::PlanError;
 use crate::plan::model::Service;
-use crate::plan::source::PlanSource;
 use crate::plan::template_set::TemplateSet;
 
 pub struct DockerfileRenderer<'t> {
@@ -68,7 +67,6 @@ impl<'t> DockerfileRenderer<'t> {
     /// The Dockerfile of a templated service, marker line first.
     pub fn render(
         &self,
-        source: &PlanSource,
         service: &Service,
         template: &str,
         marker: &str,
@@ -81,20 +79,19 @@ impl<'t> DockerfileRenderer<'t> {
             .map_err(|error| {
                 let span = match &service.build {
                     crate::plan::model::Build::Template { span, .. } => *span,
-                    crate::plan::model::Build::Dockerfile { .. } => service.span,
+                    crate::plan::model::Build::Dockerfile { .. }
+                    | crate::plan::model::Build::Library => service.span,
                 };
                 let inner = template_error(self.templates, template, &error);
-                PlanError::at(
-                    source,
+                PlanError::new(
                     "bakeplan::template-render",
-                    span,
                     format!(
                         "template `{template}` failed for service `{}`: {}",
                         service.name, inner.message
                     ),
-                    "rendering this template",
                 )
-                .with_help(inner.help)
+                .label(span, "rendering this template")
+                .maybe_help(inner.help)
             })?;
         Ok(format!("# {marker}\n{}", rendered.trim_start_matches('\n')))
     }
@@ -109,13 +106,9 @@ fn template_error(templates: &TemplateSet, name: &str, error: &Error) -> PlanErr
         message = format!("{message} (template line {line})");
     }
     match (templates.templates.get(name), error.range()) {
-        (Some(def), Some(range)) => PlanError::in_named(
-            def.named_source(),
-            "bakeplan::template",
-            (range.start, range.end - range.start).into(),
-            message,
-            "here",
-        ),
+        (Some(def), Some(range)) => PlanError::new("bakeplan::template", message)
+            .label((range.start, range.end - range.start).into(), "here")
+            .in_source(def.named_source()),
         _ => PlanError::io(message),
     }
 }

@@ -5,6 +5,7 @@
 pub mod bake_model;
 pub mod context;
 pub mod dockerfile;
+pub mod dockerignore;
 pub mod hcl;
 pub mod marker;
 pub mod output_set;

@@ -22,6 +22,26 @@ use tempfile::{NamedTempFile, TempPath};
 
 use crate::plan::fs::{PlanRoot, ReadError};
 
+/// The code of the error of a write that failed part-way and could not be undone: its message
+/// names the files left changed.
+pub const PARTIAL_WRITE: &str = "bakeplan::partial-write";
+
+/// Why `commit` failed; `partial` when files are left changed (the message names them).
+#[derive(Debug)]
+pub struct WriteFailure {
+    pub message: String,
+    pub partial: bool,
+}
+
+impl From<String> for WriteFailure {
+    fn from(message: String) -> Self {
+        Self {
+            message,
+            partial: false,
+        }
+    }
+}
+
 /// The name part every temp file and backup of bakeplan carries.
 const TEMP_MARK: &str = ".bakeplan-";
 
@@ -188,7 +208,7 @@ pub fn commit(
     locks: &FolderLocks,
     changes: &[Change<'_>],
     created: &[Utf8PathBuf],
-) -> Result<(), String> {
+) -> Result<(), WriteFailure> {
     let mut prepared = Vec::with_capacity(changes.len());
     for change in changes {
         match prepare(locks, change) {
@@ -196,7 +216,7 @@ pub fn commit(
             Err(error) => {
                 drop(prepared);
                 remove_created(created);
-                return Err(format!("{error}; nothing was written"));
+                return Err(format!("{error}; nothing was written").into());
             }
         }
     }
@@ -235,15 +255,19 @@ pub fn commit(
     }
     if left.is_empty() {
         remove_created(created);
-        Err(format!(
-            "{error}; nothing was written (the files already replaced were restored)"
-        ))
+        Err(
+            format!("{error}; nothing was written (the files already replaced were restored)")
+                .into(),
+        )
     } else {
         left.sort();
-        Err(format!(
-            "{error}; these files could not be restored and are left changed: {}",
-            left.join(", ")
-        ))
+        Err(WriteFailure {
+            message: format!(
+                "{error}; these files could not be restored and are left changed: {}",
+                left.join(", ")
+            ),
+            partial: true,
+        })
     }
 }
 

@@ -1,6 +1,8 @@
 //! Which services a set of changed files affects: those whose `inputs` globs match a changed
-//! file (or whose plan file, plan template or hand-written Dockerfile changed), plus every
-//! service that depends on them, directly or not.
+//! file (or whose plan file, plan template or hand-written Dockerfile changed, or in workspace
+//! mode the lockfile or the template's workspace files), plus every service that depends on
+//! them, directly or not. A library's change reaches the services that install it; libraries
+//! themselves are never reported.
 
 use std::collections::BTreeSet;
 
@@ -9,7 +11,7 @@ use serde::Serialize;
 
 use crate::graph::dependency::DependencyGraph;
 use crate::plan::model::{Build, Plan};
-use crate::plan::path::normalize;
+use crate::plan::path::{join, normalize};
 
 #[derive(Debug, Serialize)]
 pub struct Affected {
@@ -56,7 +58,17 @@ pub fn affected(
             | Build::Template {
                 file: Some(path), ..
             } => patterns.push(path.clone()),
-            Build::Template { file: None, .. } => {}
+            Build::Template { file: None, .. } | Build::Library => {}
+        }
+        // In workspace mode, the lockfile and the workspace files go into the dependency layer.
+        if let Some(workspace) = &service.workspace {
+            patterns.push(join(&workspace.dir, &workspace.lockfile));
+            patterns.extend(
+                workspace
+                    .files
+                    .iter()
+                    .map(|pattern| join(&workspace.dir, pattern)),
+            );
         }
         let set = matcher(&patterns)
             .map_err(|error| format!("service `{}`: bad inputs glob: {error}", service.name))?;
@@ -65,9 +77,9 @@ pub fn affected(
         }
     }
     let all = graph.with_dependents(&touched);
+    // A library is never a target: its change counts through the services that install it.
     let in_plan_order = |names: &BTreeSet<String>| -> Vec<String> {
-        plan.services
-            .iter()
+        plan.targets()
             .filter(|service| names.contains(&service.name))
             .map(|service| service.name.clone())
             .collect()

@@ -10,9 +10,26 @@ fn description_suffix(description: Option<&String>) -> String {
 
 pub fn text(view: &GraphView) -> String {
     let mut out = String::new();
+    let libraries = view
+        .services
+        .iter()
+        .filter(|service| service.library)
+        .count();
+    let library_count = if libraries == 0 {
+        String::new()
+    } else {
+        format!(
+            " ({libraries} {})",
+            if libraries == 1 {
+                "library"
+            } else {
+                "libraries"
+            }
+        )
+    };
     let _ = writeln!(
         out,
-        "{} services, {} edges, {} waves, {} groups",
+        "{} services{library_count}, {} edges, {} waves, {} groups",
         view.services.len(),
         view.edges.len(),
         view.waves.len(),
@@ -46,8 +63,9 @@ pub fn text(view: &GraphView) -> String {
         // Padded by hand: `{:<width$}` panics on a width past 65,535 (a name that long).
         let padding = " ".repeat(width.saturating_sub(service.name.chars().count()));
         let line = format!(
-            "  {}{padding}{}{}",
+            "  {}{padding}{}{}{}",
             service.name,
+            if service.library { " (library)" } else { "" },
             needs,
             description_suffix(service.description.as_ref())
         );
@@ -77,6 +95,15 @@ pub fn text(view: &GraphView) -> String {
     out
 }
 
+/// The name, with `(library)` after a library's.
+fn library_name(service: &crate::graph::view::ServiceNode) -> String {
+    if service.library {
+        format!("{} (library)", service.name)
+    } else {
+        service.name.clone()
+    }
+}
+
 fn quote(text: &str) -> String {
     serde_json::to_string(text).expect("strings serialize")
 }
@@ -85,15 +112,24 @@ pub fn dot(view: &GraphView) -> String {
     let mut out =
         String::from("digraph bakeplan {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n");
     for service in &view.services {
+        let name = library_name(service);
         let label = match &service.description {
             Some(description) => format!(
-                "{}\\n{}",
-                service.name,
+                "{name}\\n{}",
                 description.replace('\\', "\\\\").replace('"', "\\\"")
             ),
-            None => service.name.clone(),
+            None => name,
         };
-        let _ = writeln!(out, "  {} [label=\"{label}\"];", quote(&service.name));
+        let style = if service.library {
+            ", style=\"rounded,dashed\""
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "  {} [label=\"{label}\"{style}];",
+            quote(&service.name)
+        );
     }
     let critical = |from: &str, to: &str| {
         view.critical_path
@@ -148,9 +184,10 @@ pub fn mermaid(view: &GraphView) -> String {
     };
     let mut out = String::from("flowchart LR\n");
     for (i, service) in view.services.iter().enumerate() {
+        let name = library_name(service);
         let label = match &service.description {
-            Some(description) => format!("{}<br/><small>{}</small>", service.name, description),
-            None => service.name.clone(),
+            Some(description) => format!("{name}<br/><small>{description}</small>"),
+            None => name,
         };
         let _ = writeln!(out, "  s{i}[\"{}\"]", label.replace('"', "#quot;"));
     }

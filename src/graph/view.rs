@@ -26,7 +26,7 @@ pub struct GraphView {
     pub waves: Vec<Vec<String>>,
     /// The longest dependency chain, first to build first.
     pub critical_path: Vec<String>,
-    /// Distinct dependency paths in the graph (a path per service and per way down from it).
+    /// Distinct dependency paths bake walks (libraries are not bake targets) (a path per service and per way down from it).
     pub dependency_paths: u128,
     /// Paths beyond the first to each service reached: the diamonds bake resolves again and
     /// again. A chain or a flat graph has none.
@@ -38,8 +38,12 @@ pub struct ServiceNode {
     pub name: String,
     pub description: Option<String>,
     pub context: String,
-    /// The wave it builds in (0 first).
-    pub wave: usize,
+    /// A library: a package the services that depend on it install, not built itself.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub library: bool,
+    /// The wave it builds in (0 first); none for a library.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wave: Option<usize>,
     /// Distinct dependency paths starting at this service.
     pub paths: u128,
     /// Services it reaches through its dependencies, itself included.
@@ -76,7 +80,8 @@ impl GraphView {
                     .as_ref()
                     .map(crate::plan::bake_string::BakeString::display),
                 context: service.context.clone(),
-                wave: wave_of[service.name.as_str()],
+                library: service.library,
+                wave: wave_of.get(service.name.as_str()).copied(),
                 paths,
                 reach,
             })
@@ -101,7 +106,12 @@ impl GraphView {
             .map(|group| (group.name.clone(), group.members.clone()))
             .collect();
         let sum = |pick: fn(&(u128, usize)) -> u128| {
-            counts.iter().map(pick).fold(0u128, u128::saturating_add)
+            counts
+                .iter()
+                .zip(&plan.services)
+                .filter(|(_, service)| !service.library)
+                .map(|(count, _)| pick(count))
+                .fold(0u128, u128::saturating_add)
         };
         let dependency_paths = sum(|count| count.0);
         Self {

@@ -9,7 +9,6 @@ use serde::{Serialize, Serializer};
 
 use crate::plan::error::PlanError;
 use crate::plan::raw::Text;
-use crate::plan::source::PlanSource;
 use crate::plan::suggestion::did_you_mean;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,10 +35,11 @@ impl BakeString {
     }
 
     /// A plan string: `${NAME}` must name a declared variable, `$${` is a literal `${`.
+    /// `plan_text` (the whole plan) lets an error point inside the string.
     pub fn parse(
         text: &Text,
         variables: &BTreeSet<String>,
-        source: &PlanSource,
+        plan_text: &str,
     ) -> Result<Self, PlanError> {
         let value = text.value.as_str();
         let bytes = value.as_bytes();
@@ -56,20 +56,18 @@ impl BakeString {
                 && let Some(name) = interpolation_name(&value[i + 2..])
             {
                 if !variables.contains(name) {
-                    let span = inner_span(source, text, i, name.len() + 3);
-                    return Err(PlanError::at(
-                            source,
+                    let span = inner_span(plan_text, text, i, name.len() + 3);
+                    return Err(PlanError::new(
                             "bakeplan::unknown-variable",
-                            span,
                             format!("`${{{name}}}` names no declared variable"),
-                            "undeclared variable",
                         )
-                        .with_help(
-                            did_you_mean(name, variables.iter().map(String::as_str)).or_else(
+                        .label(span, "undeclared variable")
+                        .help(
+                            did_you_mean(name, variables.iter().map(String::as_str)).unwrap_or_else(
                                 || {
-                                    Some(format!(
+                                    format!(
                                         "declare it with `variable \"{name}\" default=\"...\"`, or write `$${{` for a literal `${{`"
-                                    ))
+                                    )
                                 },
                             ),
                         ));
@@ -179,10 +177,9 @@ pub fn escape_literal(text: &str) -> String {
 
 /// The span of `len` bytes at `offset` of the string value, when the source spells the string
 /// plainly; otherwise the whole value.
-fn inner_span(source: &PlanSource, text: &Text, offset: usize, len: usize) -> SourceSpan {
+fn inner_span(plan_text: &str, text: &Text, offset: usize, len: usize) -> SourceSpan {
     let start = text.span.offset();
-    let slice = source
-        .text
+    let slice = plan_text
         .get(start..start + text.span.len())
         .unwrap_or_default();
     // The span may hold `key=` before the quoted value; find the value at its end.
@@ -201,12 +198,12 @@ mod tests {
     use crate::plan::spanned::Spanned;
 
     fn parse(text: &str) -> Result<BakeString, PlanError> {
-        let source = PlanSource::from_text("bakeplan.kdl".into(), format!("\"{text}\""));
+        let plan_text = format!("\"{text}\"");
         let variables = BTreeSet::from(["TAG".to_owned()]);
         BakeString::parse(
             &Spanned::new(text.to_owned(), SourceSpan::new(0.into(), text.len() + 2)),
             &variables,
-            &source,
+            &plan_text,
         )
     }
 

@@ -1,99 +1,178 @@
-//! One pointed error about a plan: a miette diagnostic with the file, the caret and a hint.
+//! One pointed error about a plan: a miette diagnostic with a code, a message, labelled spans
+//! and a hint. An error does not carry the plan's text: it says where its spans point (the
+//! plan, the default; another named source such as a template file; or nowhere), and the
+//! reporter attaches the plan's source once, when it prints (`PlanError::located`).
 
 use std::fmt;
 use std::sync::Arc;
 
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode, SourceSpan};
 
-use crate::plan::source::PlanSource;
+/// A source with a name, as miette shows it: the plan file, or a template file.
+pub type Named = NamedSource<Arc<String>>;
 
-#[derive(Debug, thiserror::Error)]
+/// Where an error's spans point.
+#[derive(Debug, Clone, Default)]
+pub enum Origin {
+    /// The plan being compiled; its text is attached where errors are reported.
+    #[default]
+    Plan,
+    /// Another source, carried by the error (a template file, say).
+    Named(Named),
+    /// No source: the error has no place to point at (a file that cannot be read, say).
+    Nowhere,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("{message}")]
 pub struct PlanError {
     /// A stable machine-readable kind, `bakeplan::unknown-node` and so on (documented in the README).
     pub code: &'static str,
     pub message: String,
-    pub source_code: Option<NamedSource<Arc<String>>>,
+    pub origin: Origin,
     pub labels: Vec<LabeledSpan>,
     pub help: Option<String>,
 }
 
 impl PlanError {
-    /// An error pointing at `span` of the plan.
-    pub fn at(
-        source: &PlanSource,
-        code: &'static str,
-        span: SourceSpan,
-        message: impl Into<String>,
-        label: impl Into<String>,
-    ) -> Self {
-        Self::in_named(source.named(), code, span, message, label)
-    }
-
-    /// An error pointing into another source file (a template, say).
-    pub fn in_named(
-        named: NamedSource<Arc<String>>,
-        code: &'static str,
-        span: SourceSpan,
-        message: impl Into<String>,
-        label: impl Into<String>,
-    ) -> Self {
+    /// An error about the plan: `PlanError::new(code, message).label(span, "…").help("…")`.
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),
-            source_code: Some(named),
-            labels: vec![LabeledSpan::new_with_span(Some(label.into()), span)],
+            origin: Origin::Plan,
+            labels: Vec::new(),
             help: None,
         }
     }
 
     /// An error with no place in a source (a file that cannot be read, say).
     pub fn io(message: impl Into<String>) -> Self {
-        Self {
-            code: "bakeplan::io",
-            message: message.into(),
-            source_code: None,
-            labels: Vec::new(),
-            help: None,
-        }
+        Self::new("bakeplan::io", message).nowhere()
     }
 
+    /// Adds a labelled span (the first label is the primary one).
     #[must_use]
-    pub fn with_help(mut self, help: impl Into<Option<String>>) -> Self {
-        self.help = help.into();
-        self
-    }
-
-    #[must_use]
-    pub fn with_label(mut self, span: SourceSpan, label: impl Into<String>) -> Self {
+    pub fn label(mut self, span: SourceSpan, label: impl Into<String>) -> Self {
         self.labels
             .push(LabeledSpan::new_with_span(Some(label.into()), span));
         self
     }
+
+    /// Sets the hint shown under the error.
+    #[must_use]
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Sets the hint when there is one (a "did you mean", say).
+    #[must_use]
+    pub fn maybe_help(mut self, help: Option<String>) -> Self {
+        self.help = help;
+        self
+    }
+
+    /// The spans point into `named` (a template file, say), not into the plan.
+    #[must_use]
+    pub fn in_source(mut self, named: Named) -> Self {
+        self.origin = Origin::Named(named);
+        self
+    }
+
+    /// The error points nowhere.
+    #[must_use]
+    pub fn nowhere(mut self) -> Self {
+        self.origin = Origin::Nowhere;
+        self
+    }
+
+    /// The error ready to render, its spans resolved against `plan` when they point into the
+    /// plan (`None`: no plan text at hand, so no snippet is shown).
+    pub fn located<'a>(&'a self, plan: Option<&'a Named>) -> Located<'a> {
+        let source = match &self.origin {
+            Origin::Plan => plan,
+            Origin::Named(named) => Some(named),
+            Origin::Nowhere => None,
+        };
+        Located {
+            error: self,
+            text: source,
+        }
+    }
+
+    // The old form, kept while branches merge; use `PlanError::new(...)` and the builder.
+    // `allow(dead_code)`: nothing on main calls them any more.
+
+    #[allow(dead_code)]
+    /// Old form, kept while branches merge; use `PlanError::new(code, message).label(span, label)`.
+    /// The source argument is not kept: a plan error points into the plan by default.
+    pub fn at<S>(
+        _source: &S,
+        code: &'static str,
+        span: SourceSpan,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) -> Self {
+        Self::new(code, message).label(span, label)
+    }
+
+    #[allow(dead_code)]
+    /// Old form, kept while branches merge; use `PlanError::new(...).label(...).in_source(named)`.
+    pub fn in_named(
+        named: Named,
+        code: &'static str,
+        span: SourceSpan,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) -> Self {
+        Self::new(code, message).label(span, label).in_source(named)
+    }
+
+    #[allow(dead_code)]
+    /// Old form, kept while branches merge; use `.help(…)` or `.maybe_help(…)`.
+    #[must_use]
+    pub fn with_help(self, help: impl Into<Option<String>>) -> Self {
+        self.maybe_help(help.into())
+    }
+
+    #[allow(dead_code)]
+    /// Old form, kept while branches merge; use `.label(span, label)`.
+    #[must_use]
+    pub fn with_label(self, span: SourceSpan, label: impl Into<String>) -> Self {
+        self.label(span, label)
+    }
 }
 
-impl Diagnostic for PlanError {
+/// A plan error with the source its spans point into: what the reporter renders.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", error.message)]
+pub struct Located<'a> {
+    error: &'a PlanError,
+    text: Option<&'a Named>,
+}
+
+impl Diagnostic for Located<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(self.code))
+        Some(Box::new(self.error.code))
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help
+        self.error
+            .help
             .as_ref()
             .map(|help| Box::new(help) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.source_code
-            .as_ref()
-            .map(|named| named as &dyn SourceCode)
+        self.text.map(|named| named as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        if self.labels.is_empty() {
+        if self.error.labels.is_empty() {
             None
         } else {
-            Some(Box::new(self.labels.iter().cloned()))
+            Some(Box::new(self.error.labels.iter().cloned()))
         }
     }
 }

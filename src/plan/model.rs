@@ -22,6 +22,14 @@ pub struct Plan {
     pub bake_span: SourceSpan,
 }
 
+/// `workspace "DIR"`: the folder holding the workspace's root manifest and lockfile.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    /// Relative to the plan folder, normalized.
+    pub dir: String,
+    pub span: SourceSpan,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BakeFormat {
     Hcl,
@@ -56,6 +64,51 @@ pub enum Build {
     Dockerfile {
         path: String,
     },
+    /// `library #true`: a package services use, not an image; nothing is built for it.
+    Library,
+}
+
+/// How a service in workspace mode is built: from the workspace folder, with its lockfile.
+#[derive(Debug, Clone)]
+pub struct WorkspaceBuild {
+    /// The workspace folder, relative to the plan folder: the bake context.
+    pub dir: String,
+    /// The lockfile found in it (the first of the template's `workspace-lockfile` that exists).
+    pub lockfile: String,
+    /// The template's `workspace-files` patterns, relative to the workspace folder.
+    pub files: Vec<String>,
+}
+
+/// A library a service installs, transitively.
+#[derive(Debug, Clone, Serialize)]
+pub struct LibraryUse {
+    pub name: String,
+    /// Its folder relative to the workspace folder.
+    pub path: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct User {
+    pub name: String,
+    pub uid: u32,
+}
+
+impl Default for User {
+    fn default() -> Self {
+        Self {
+            name: "app".to_owned(),
+            uid: 10001,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Healthcheck {
+    pub cmd: Vec<String>,
+    pub interval: Option<String>,
+    pub timeout: Option<String>,
+    pub start_period: Option<String>,
+    pub retries: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -134,6 +187,23 @@ pub struct Service {
     pub ports: Vec<u16>,
     pub cmd: Vec<String>,
     pub description: Option<BakeString>,
+    /// `library #true` (then `build` is `Build::Library`).
+    pub library: bool,
+    /// The libraries it installs, through `depends-on` and libraries' own, dependencies first.
+    pub libraries: Vec<LibraryUse>,
+    /// Set when the service builds in workspace mode.
+    pub workspace: Option<WorkspaceBuild>,
+    /// Its folder relative to the workspace folder in workspace mode, else `.`.
+    pub path: String,
+    /// The text of the context's own `.dockerignore`, when a standalone templated service has one.
+    pub dockerignore: Option<String>,
+    pub packages: Vec<String>,
+    pub build_packages: Vec<String>,
+    pub init: bool,
+    pub user: User,
+    pub healthcheck: Option<Healthcheck>,
+    /// Absolute; `/app` unless set.
+    pub workdir: String,
 }
 
 /// A profile's `registry-cache`: off, or another cache.
@@ -167,14 +237,28 @@ impl Plan {
     pub fn service(&self, name: &str) -> Option<&Service> {
         self.services.iter().find(|service| service.name == name)
     }
+
+    /// The services that are built (every one but the libraries), in plan order.
+    pub fn targets(&self) -> impl Iterator<Item = &Service> {
+        self.services.iter().filter(|service| !service.library)
+    }
 }
 
 impl Service {
-    /// The Dockerfile path relative to the plan folder (generated or hand-written).
+    /// The Dockerfile path relative to the plan folder (generated or hand-written); empty for
+    /// a library.
     pub fn dockerfile_path(&self) -> &str {
         match &self.build {
             Build::Template { output, .. } => output,
             Build::Dockerfile { path } => path,
+            Build::Library => "",
         }
+    }
+
+    /// The bake target's context: the workspace folder in workspace mode, else its own.
+    pub fn build_context(&self) -> &str {
+        self.workspace
+            .as_ref()
+            .map_or(self.context.as_str(), |workspace| workspace.dir.as_str())
     }
 }

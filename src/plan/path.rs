@@ -2,7 +2,6 @@
 
 use crate::plan::error::PlanError;
 use crate::plan::raw::Text;
-use crate::plan::source::PlanSource;
 
 /// Lexically normalizes `path` (relative to the plan folder) to `a/b` form, `.` for the folder
 /// itself; `None` when it is absolute or climbs out of the folder.
@@ -38,38 +37,31 @@ pub fn join(base: &str, rest: &str) -> String {
     }
 }
 
-/// `normalize`, as a plan error pointing at the value.
-pub fn plan_path(source: &PlanSource, text: &Text, what: &str) -> Result<String, PlanError> {
+/// `normalize`, as a plan error pointing at the value; `plan_file` (the plan's file name) is
+/// named in the hint.
+pub fn plan_path(text: &Text, what: &str, plan_file: &str) -> Result<String, PlanError> {
     if text.value.is_empty() {
-        return Err(PlanError::at(
-            source,
-            "bakeplan::bad-path",
-            text.span,
-            format!("the {what} path is empty"),
-            "empty path",
-        )
-        .with_help("write `.` for the plan's own folder".to_owned()));
+        return Err(
+            PlanError::new("bakeplan::bad-path", format!("the {what} path is empty"))
+                .label(text.span, "empty path")
+                .help("write `.` for the plan's own folder"),
+        );
     }
     if text.value.chars().any(char::is_control) {
-        return Err(PlanError::at(
-            source,
+        return Err(PlanError::new(
             "bakeplan::bad-path",
-            text.span,
             format!("the {what} path holds a control character"),
-            "control character in a path",
-        ));
+        )
+        .label(text.span, "control character in a path"));
     }
     normalize(&text.value).ok_or_else(|| {
-        PlanError::at(
-            source,
+        PlanError::new(
             "bakeplan::path-escapes",
-            text.span,
             format!("the {what} path `{}` leaves the plan's folder", text.value),
-            "outside the plan folder",
         )
-        .with_help(format!(
-            "paths are relative to the folder holding {} and must stay inside it",
-            source.file_name
+        .label(text.span, "outside the plan folder")
+        .help(format!(
+            "paths are relative to the folder holding {plan_file} and must stay inside it"
         ))
     })
 }

@@ -18,6 +18,10 @@ pub struct RawPlan {
     pub services: Vec<RawService>,
     pub groups: Vec<RawGroup>,
     pub profiles: Vec<RawProfile>,
+    /// `workspace "DIR"`.
+    pub workspace: Option<Text>,
+    /// `image-map { "FROM" "TO" }`, with the span of the node's name.
+    pub image_map: Option<(RawMap, SourceSpan)>,
 }
 
 #[derive(Debug)]
@@ -95,6 +99,23 @@ pub struct RawSecret {
 
 pub type RawMap = Vec<(Text, Text)>;
 
+/// `user "NAME" uid=N`.
+#[derive(Debug, Clone)]
+pub struct RawUser {
+    pub name: Text,
+    pub uid: Option<Spanned<i128>>,
+}
+
+/// `healthcheck "ARG"... interval= timeout= start-period= retries=`.
+#[derive(Debug, Clone)]
+pub struct RawHealthcheck {
+    pub cmd: Vec<Text>,
+    pub interval: Option<Text>,
+    pub timeout: Option<Text>,
+    pub start_period: Option<Text>,
+    pub retries: Option<Spanned<i128>>,
+}
+
 /// The children of a `service`, `defaults` or `profile` block. `Some` means "set in this block".
 #[derive(Debug, Clone, Default)]
 pub struct RawServiceBody {
@@ -121,6 +142,13 @@ pub struct RawServiceBody {
     pub ports: Option<Vec<Spanned<u16>>>,
     pub cmd: Option<Vec<Text>>,
     pub description: Option<Text>,
+    pub library: Option<Spanned<bool>>,
+    pub packages: Option<Vec<Text>>,
+    pub build_packages: Option<Vec<Text>>,
+    pub init: Option<Spanned<bool>>,
+    pub user: Option<RawUser>,
+    pub healthcheck: Option<RawHealthcheck>,
+    pub workdir: Option<Text>,
     /// Every child node of the block, by name, with its span (for profile checks).
     pub children: Vec<(String, SourceSpan)>,
 }

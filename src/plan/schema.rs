@@ -7,7 +7,10 @@
 //! A new service child is one row here, its slot in `RawServiceBody` and its field in the
 //! resolved model, read where it has its effect.
 
-use crate::plan::raw::{RawMap, RawRegistryCache, RawSecret, RawServiceBody, RawTemplateUse, Text};
+use crate::plan::raw::{
+    RawHealthcheck, RawMap, RawRegistryCache, RawSecret, RawServiceBody, RawTemplateUse, RawUser,
+    Text,
+};
 use crate::plan::spanned::Spanned;
 
 /// Where a node may appear: a set of places.
@@ -61,6 +64,12 @@ pub enum Value {
     RegistryCache(Slot<RawRegistryCache>),
     /// `#true` or `#false`: a profile switch.
     Switch,
+    /// `#true` or `#false`: a service flag (`library`, `init`).
+    Flag(Slot<Spanned<bool>>),
+    /// `user "NAME" uid=N`.
+    User(Slot<RawUser>),
+    /// `healthcheck "ARG"... interval= timeout= start-period= retries=`.
+    Healthcheck(Slot<RawHealthcheck>),
 }
 
 pub struct Child {
@@ -102,6 +111,8 @@ pub const CHILDREN: &[Child] = &[
     row!("service", TOP, Appends, Node),
     row!("group", TOP, Appends, Node),
     row!("profile", TOP, Appends, Node),
+    row!("workspace", TOP, Once, Node),
+    row!("image-map", TOP, Once, Node),
     // Service children (in `defaults` too; the bake-only ones in a profile as well).
     row!("context", BODY, Once, Text(context)),
     row!("template", BODY, Once, Template(template)),
@@ -131,6 +142,13 @@ pub const CHILDREN: &[Child] = &[
     row!("port", BODY, Appends, Ports(ports)),
     row!("cmd", BODY, Once, Texts(cmd)),
     row!("description", BODY, Once, Text(description)),
+    row!("library", BODY, Once, Flag(library)),
+    row!("packages", BODY, Appends, Texts(packages)),
+    row!("build-packages", BODY, Appends, Texts(build_packages)),
+    row!("init", BODY, Once, Flag(init)),
+    row!("user", BODY, Once, User(user)),
+    row!("healthcheck", BODY, Once, Healthcheck(healthcheck)),
+    row!("workdir", BODY, Once, Text(workdir)),
     // Profile switches.
     row!("push", PROFILE, Once, Switch),
     row!("load", PROFILE, Once, Switch),
@@ -165,8 +183,9 @@ pub fn service_only(name: &str) -> bool {
 
 /// `defaults` merged into a service body: each child the service does not set is taken from
 /// `defaults`. The build is one choice: a service that names a `template` or a `dockerfile`
-/// inherits neither; else it inherits the default template, or failing that the default
-/// Dockerfile.
+/// inherits neither (but a `template` naming the default's template keeps the default
+/// parameters it does not set); else it inherits the default template, or failing that the
+/// default Dockerfile.
 pub fn inherit(own: &mut RawServiceBody, defaults: &mut RawServiceBody) {
     fn take<T: Clone>(slot: Slot<T>, own: &mut RawServiceBody, defaults: &mut RawServiceBody) {
         if slot(own).is_none() {
@@ -188,6 +207,23 @@ pub fn inherit(own: &mut RawServiceBody, defaults: &mut RawServiceBody) {
             Value::Secret(slot) => take(slot, own, defaults),
             Value::Template(slot) => take(slot, own, defaults),
             Value::RegistryCache(slot) => take(slot, own, defaults),
+            Value::Flag(slot) => take(slot, own, defaults),
+            Value::User(slot) => take(slot, own, defaults),
+            Value::Healthcheck(slot) => take(slot, own, defaults),
+        }
+    }
+    // The same template as `defaults`: the default parameters the service leaves out are kept.
+    if let (Some(template), Some(inherited)) = (&mut own.template, &defaults.template)
+        && template.name.value == inherited.name.value
+    {
+        for (key, value) in &inherited.params {
+            if !template
+                .params
+                .iter()
+                .any(|(own_key, _)| own_key.value == key.value)
+            {
+                template.params.push((key.clone(), value.clone()));
+            }
         }
     }
     if !builds {
@@ -248,7 +284,9 @@ mod tests {
                 "defaults",
                 "registry-cache",
                 "template-dir",
-                "emit"
+                "emit",
+                "workspace",
+                "image-map"
             ]
         );
     }
@@ -298,5 +336,57 @@ mod tests {
             own.template.is_none(),
             "an own dockerfile replaces the template"
         );
+    }
+
+    fn template(name: &str, params: &[(&str, &str)]) -> crate::plan::raw::RawTemplateUse {
+        crate::plan::raw::RawTemplateUse {
+            name: text(name),
+            params: params
+                .iter()
+                .map(|(key, value)| (text(key), text(value)))
+                .collect(),
+            span: (0, 0).into(),
+        }
+    }
+
+    #[test]
+    fn the_same_template_keeps_the_default_parameters_another_replaces_them() {
+        let params = |body: &RawServiceBody| -> Vec<(String, String)> {
+            let mut params: Vec<(String, String)> = body
+                .template
+                .as_ref()
+                .expect("a template")
+                .params
+                .iter()
+                .map(|(key, value)| (key.value.clone(), value.value.clone()))
+                .collect();
+            params.sort();
+            params
+        };
+        let mut defaults = RawServiceBody {
+            template: Some(template(
+                "python-pip",
+                &[("base-image", "m/py"), ("python", "3.11")],
+            )),
+            ..RawServiceBody::default()
+        };
+        let mut own = RawServiceBody {
+            template: Some(template("python-pip", &[("python", "3.12")])),
+            ..RawServiceBody::default()
+        };
+        inherit(&mut own, &mut defaults);
+        assert_eq!(
+            params(&own),
+            [
+                ("base-image".to_owned(), "m/py".to_owned()),
+                ("python".to_owned(), "3.12".to_owned())
+            ]
+        );
+        let mut own = RawServiceBody {
+            template: Some(template("node", &[("node", "20")])),
+            ..RawServiceBody::default()
+        };
+        inherit(&mut own, &mut defaults);
+        assert_eq!(params(&own), [("node".to_owned(), "20".to_owned())]);
     }
 }

@@ -5,8 +5,6 @@ use std::sync::Arc;
 use camino::{Utf8Path, Utf8PathBuf};
 use miette::NamedSource;
 
-use crate::plan::error::PlanError;
-
 #[derive(Debug, Clone)]
 pub struct PlanSource {
     /// The plan file as the user named it.
@@ -19,9 +17,10 @@ pub struct PlanSource {
 }
 
 impl PlanSource {
-    pub fn read(path: &Utf8Path) -> Result<Self, PlanError> {
-        let text = crate::plan::fs::read_plan(path)
-            .map_err(|error| PlanError::io(format!("cannot read the plan {path}: {error}")))?;
+    /// Reads the plan file (a regular file, bounded, not a link out of its folder: see
+    /// `plan::fs`); the caller words the error (see `commands::session::read_plan`).
+    pub fn read(path: &Utf8Path) -> Result<Self, crate::plan::fs::ReadError> {
+        let text = crate::plan::fs::read_plan(path)?;
         Ok(Self::from_text(path, text))
     }
 

@@ -64,6 +64,11 @@ pub struct TemplateDef {
     pub depends_on: Option<String>,
     pub secret: Option<String>,
     pub cache_mount: Option<String>,
+    /// `workspace-lockfile "A" "B"…`: the template has a workspace mode, and one of these
+    /// lockfiles (the first found, in this order) must be in the workspace folder.
+    pub workspace_lockfiles: Vec<String>,
+    /// `workspace-files "PATTERN"…`: what else of the workspace folder its builds receive.
+    pub workspace_files: Vec<String>,
 }
 
 impl TemplateDef {
@@ -99,7 +104,7 @@ impl TemplateSet {
             }
         }
         if let Some(dir) = template_dir {
-            match plan_path(source, dir, "template-dir") {
+            match plan_path(dir, "template-dir", &source.file_name) {
                 Ok(relative) => set.load_dir(source, dir, &relative, &mut errors),
                 Err(error) => errors.push(error),
             }
@@ -125,14 +130,12 @@ impl TemplateSet {
             Ok(entries) => entries,
             Err(error) => {
                 errors.push(
-                    PlanError::at(
-                        source,
+                    PlanError::new(
                         "bakeplan::template-dir",
-                        dir.span,
                         format!("cannot read the template folder {on_disk}: {error}"),
-                        "this folder",
                     )
-                    .with_help("create the folder, or remove `template-dir`".to_owned()),
+                    .label(dir.span, "this folder")
+                    .help("create the folder, or remove `template-dir`"),
                 );
                 return;
             }
@@ -167,28 +170,25 @@ impl TemplateSet {
     }
 
     /// The template `name`, or an error pointing at the plan's `template` node.
-    pub fn get(&self, source: &PlanSource, name: &Text) -> Result<&TemplateDef, PlanError> {
+    pub fn get(&self, name: &Text) -> Result<&TemplateDef, PlanError> {
         self.templates.get(&name.value).ok_or_else(|| {
-            PlanError::at(
-                source,
+            PlanError::new(
                 "bakeplan::unknown-template",
-                name.span,
                 format!("no template is named `{}`", name.value),
-                "unknown template",
             )
-            .with_help(
-                did_you_mean(&name.value, self.templates.keys().map(String::as_str)).or_else(
-                    || {
-                        Some(format!(
+            .label(name.span, "unknown template")
+            .help(
+                did_you_mean(&name.value, self.templates.keys().map(String::as_str))
+                    .unwrap_or_else(|| {
+                        format!(
                             "the templates are: {}",
                             self.templates
                                 .keys()
                                 .cloned()
                                 .collect::<Vec<_>>()
                                 .join(", ")
-                        ))
-                    },
-                ),
+                        )
+                    }),
             )
         })
     }
@@ -206,18 +206,16 @@ impl TemplateDef {
             depends_on: None,
             secret: None,
             cache_mount: None,
+            workspace_lockfiles: Vec::new(),
+            workspace_files: Vec::new(),
         };
         let leading = source.len() - source.trim_start().len();
         let rest = &source[leading..];
         let named = def.named_source();
         let header_error = |span: SourceSpan, message: String, label: &str| {
-            PlanError::in_named(
-                named.clone(),
-                "bakeplan::template-header",
-                span,
-                message,
-                label,
-            )
+            PlanError::new("bakeplan::template-header", message)
+                .label(span, label)
+                .in_source(named.clone())
         };
         let Some(body) = rest.strip_prefix("{#") else {
             return Err(header_error(
@@ -225,7 +223,7 @@ impl TemplateDef {
                 format!("template `{name}` does not open with its `{{# ... #}}` KDL header"),
                 "expected `{#` here",
             )
-            .with_help("start the file with `{#\\ndescription \"...\"\\nparam \"base-image\" default=\"...\"\\n#}`".to_owned()));
+            .help("start the file with `{#\\ndescription \"...\"\\nparam \"base-image\" default=\"...\"\\n#}`"));
         };
         let Some(end) = body.find("#}") else {
             return Err(header_error(
@@ -281,6 +279,38 @@ impl TemplateDef {
                 "depends-on" => def.depends_on = string_arg().map(str::to_owned),
                 "secret" => def.secret = string_arg().map(str::to_owned),
                 "cache-mount" => def.cache_mount = string_arg().map(str::to_owned),
+                "workspace-lockfile" | "workspace-files" => {
+                    let mut values = Vec::new();
+                    for entry in node.entries() {
+                        let value = entry
+                            .value()
+                            .as_string()
+                            .filter(|value| entry.name().is_none() && is_workspace_pattern(value));
+                        let Some(value) = value else {
+                            return Err(header_error(
+                                shift(entry.span()),
+                                format!(
+                                    "`{}` takes paths relative to the workspace folder",
+                                    node.name().value()
+                                ),
+                                "expected a relative path such as \"pdm.lock\"",
+                            ));
+                        };
+                        values.push(value.to_owned());
+                    }
+                    if values.is_empty() {
+                        return Err(header_error(
+                            shift(node.span()),
+                            format!("`{}` needs at least one path", node.name().value()),
+                            "here",
+                        ));
+                    }
+                    if node.name().value() == "workspace-lockfile" {
+                        def.workspace_lockfiles = values;
+                    } else {
+                        def.workspace_files = values;
+                    }
+                }
                 "param" => {
                     let Some(param) = string_arg() else {
                         return Err(header_error(
@@ -313,11 +343,67 @@ impl TemplateDef {
                     return Err(header_error(
                         shift(node.name().span()),
                         format!("unknown node `{other}` in the header of template `{name}`"),
-                        "expected description, param, depends-on, secret or cache-mount",
+                        "expected description, param, depends-on, secret, cache-mount, workspace-lockfile or workspace-files",
                     ));
                 }
             }
         }
         Ok(def)
+    }
+}
+
+/// A `workspace-lockfile` / `workspace-files` value: a relative path or glob that stays inside
+/// the workspace folder and fits one `.dockerignore` line.
+fn is_workspace_pattern(value: &str) -> bool {
+    !value.is_empty()
+        && !value.starts_with('/')
+        && !value.starts_with('!')
+        && !value.chars().any(|c| c.is_control() || c == '\\')
+        && value.split('/').all(|part| part != "..")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::{TemplateDef, TemplateOrigin};
+
+    #[test]
+    fn reads_the_workspace_header_nodes() {
+        let text = "{#\ndescription \"x\"\nworkspace-lockfile \"package-lock.json\" \"pnpm-lock.yaml\"\nworkspace-files \"package.json\" \"**/package.json\"\n#}\nFROM x\n";
+        let def = TemplateDef::parse("t", TemplateOrigin::BuiltIn, &Arc::new(text.to_owned()))
+            .expect("a valid header");
+        assert_eq!(
+            def.workspace_lockfiles,
+            ["package-lock.json", "pnpm-lock.yaml"]
+        );
+        assert_eq!(def.workspace_files, ["package.json", "**/package.json"]);
+        for bad in [
+            "workspace-lockfile",
+            "workspace-lockfile \"/abs\"",
+            "workspace-files \"a/../../b\"",
+            "workspace-files x=\"y\"",
+            "workspace-files 1",
+        ] {
+            let text = format!("{{#\n{bad}\n#}}\nFROM x\n");
+            assert!(
+                TemplateDef::parse("t", TemplateOrigin::BuiltIn, &Arc::new(text)).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_built_in_with_a_workspace_mode_names_its_lockfile() {
+        let source =
+            crate::plan::source::PlanSource::from_text("bakeplan.kdl".into(), String::new());
+        let set = super::TemplateSet::load(&source, None).expect("the built-ins load");
+        for def in set.templates.values() {
+            assert!(
+                def.workspace_files.is_empty() || !def.workspace_lockfiles.is_empty(),
+                "{}: workspace-files without workspace-lockfile",
+                def.name
+            );
+        }
     }
 }

@@ -22,12 +22,12 @@ fn compile_reports_what_it_wrote_then_what_it_left_unchanged() {
     run.assert_status(0);
     assert_eq!(
         run.stdout,
-        "wrote     api/Dockerfile\nwrote     docker-bake.ci.hcl\nwrote     docker-bake.hcl\ncompiled 1 services from bakeplan.kdl: 3 written, 0 unchanged\n"
+        "wrote     api/Dockerfile\nwrote     api/Dockerfile.dockerignore\nwrote     docker-bake.ci.hcl\nwrote     docker-bake.hcl\ncompiled 1 services from bakeplan.kdl: 4 written, 0 unchanged\n"
     );
     let run = test.run();
     run.assert_status(0);
     assert!(
-        run.stdout.ends_with("0 written, 3 unchanged\n"),
+        run.stdout.ends_with("0 written, 4 unchanged\n"),
         "{}",
         run.stdout
     );
@@ -42,7 +42,7 @@ fn check_is_clean_when_in_sync_and_shows_a_diff_with_exit_1_on_drift() {
     run.assert_status(0);
     assert_eq!(
         run.stdout,
-        "3 generated files are up to date with bakeplan.kdl\n"
+        "4 generated files are up to date with bakeplan.kdl\n"
     );
 
     let test = test.plan(&PLAN.replace("default=\"1\"", "default=\"2\""));
@@ -64,7 +64,7 @@ fn check_is_clean_when_in_sync_and_shows_a_diff_with_exit_1_on_drift() {
     );
     assert!(
         run.stderr
-            .contains("1 of 3 generated files are out of date"),
+            .contains("1 of 4 generated files are out of date"),
         "{}",
         run.stderr
     );
@@ -214,7 +214,7 @@ fn a_removed_profile_s_overlay_is_drift_and_compile_removes_it() {
         run.stdout
     );
     assert!(
-        run.stdout.ends_with("0 written, 2 unchanged, 1 removed\n"),
+        run.stdout.ends_with("0 written, 3 unchanged, 1 removed\n"),
         "{}",
         run.stdout
     );

@@ -19,7 +19,7 @@ fn daemon_ready() -> bool {
 }
 
 /// Holds the e2e lock; fails when no daemon runs (these tests run only with `--features buildkit`).
-fn buildkit() -> MutexGuard<'static, ()> {
+pub fn buildkit() -> MutexGuard<'static, ()> {
     let guard = SERIAL
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -31,7 +31,7 @@ fn buildkit() -> MutexGuard<'static, ()> {
     );
 }
 
-fn docker(args: &[&str]) -> (bool, String) {
+pub fn docker(args: &[&str]) -> (bool, String) {
     let output = Command::new("docker").args(args).output().expect("docker");
     let text = format!(
         "{}{}",

@@ -10,5 +10,8 @@ mod conformance;
 mod crashes;
 mod e2e;
 mod escaping;
+mod import;
+mod init;
 mod support;
+mod workspace;
 mod write_discipline;

@@ -66,7 +66,11 @@ mod tests {
 
     #[test]
     fn refuses_deep_braces_and_comments_only() {
-        let deep = format!("a {}{}", "b {".repeat(MAX_DEPTH), "}".repeat(MAX_DEPTH));
+        let deep = format!(
+            "a {}{}",
+            "b {".repeat(MAX_DEPTH + 1),
+            "}".repeat(MAX_DEPTH + 1)
+        );
         assert_eq!(
             too_deep(&deep).map(|(_, what)| what),
             Some("children blocks")

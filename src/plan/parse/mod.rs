@@ -34,7 +34,7 @@ pub fn parse_and_lower(source: &PlanSource) -> Result<(RawPlan, PlanErrors), Pla
         return Ok(lowered);
     }
     let document = parse(source)?;
-    Ok(lower(source, &document))
+    Ok(lower(&document))
 }
 
 /// Top-level nodes parsed at once by one worker.
@@ -60,12 +60,12 @@ fn lower_in_parallel(source: &PlanSource) -> Option<(RawPlan, PlanErrors)> {
     }
     cuts.push(text.len());
     let starts = &starts;
-    let parts: Vec<Option<LoweredPart<'_>>> = std::thread::scope(|scope| {
+    let parts: Vec<Option<LoweredPart>> = std::thread::scope(|scope| {
         let handles: Vec<_> = cuts
             .windows(2)
             .map(|window| {
                 let (from, to) = (window[0], window[1]);
-                scope.spawn(move || lower_range(source, starts, from, to))
+                scope.spawn(move || lower_range(text, starts, from, to))
             })
             .collect();
         handles
@@ -73,7 +73,7 @@ fn lower_in_parallel(source: &PlanSource) -> Option<(RawPlan, PlanErrors)> {
             .map(|handle| handle.join().ok().flatten())
             .collect()
     });
-    let mut merged: Option<LoweredPart<'_>> = None;
+    let mut merged: Option<LoweredPart> = None;
     for part in parts {
         let part = part?;
         match &mut merged {
@@ -86,13 +86,7 @@ fn lower_in_parallel(source: &PlanSource) -> Option<(RawPlan, PlanErrors)> {
 
 /// Parses and lowers the nodes in `from..to`, `BATCH` top-level nodes at a time; `None` when a
 /// batch does not parse (the whole plan is then parsed again, for its error messages).
-fn lower_range<'a>(
-    source: &'a PlanSource,
-    starts: &[usize],
-    from: usize,
-    to: usize,
-) -> Option<LoweredPart<'a>> {
-    let text = source.text.as_str();
+fn lower_range(text: &str, starts: &[usize], from: usize, to: usize) -> Option<LoweredPart> {
     let mut cuts = vec![from];
     cuts.extend(
         starts
@@ -103,7 +97,7 @@ fn lower_range<'a>(
             .step_by(BATCH),
     );
     cuts.push(to);
-    let mut part = LoweredPart::new(source);
+    let mut part = LoweredPart::new();
     for window in cuts.windows(2) {
         let mut document = KdlDocument::parse(&text[window[0]..window[1]]).ok()?;
         for node in document.nodes_mut() {
@@ -140,7 +134,7 @@ mod tests {
         }
         let source = PlanSource::from_text("bakeplan.kdl".into(), text);
         let document = parse(&source).expect("valid KDL");
-        let (whole, whole_errors) = lower(&source, &document);
+        let (whole, whole_errors) = lower(&document);
         let (parallel, parallel_errors) = lower_in_parallel(&source).expect("splittable");
         assert_eq!(format!("{whole:?}"), format!("{parallel:?}"));
         let messages = |errors: &crate::plan::error::PlanErrors| {

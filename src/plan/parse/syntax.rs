@@ -41,17 +41,15 @@ pub fn parse(source: &PlanSource) -> Result<KdlDocument, PlanErrors> {
                                 .to_owned()
                         })
                     });
-                    PlanError::at(
-                        source,
-                        "bakeplan::syntax",
-                        diagnostic.span,
-                        format!("KDL syntax error: {message}"),
-                        diagnostic
-                            .label
-                            .clone()
-                            .unwrap_or_else(|| "here".to_owned()),
-                    )
-                    .with_help(help)
+                    PlanError::new("bakeplan::syntax", format!("KDL syntax error: {message}"))
+                        .label(
+                            diagnostic.span,
+                            diagnostic
+                                .label
+                                .clone()
+                                .unwrap_or_else(|| "here".to_owned()),
+                        )
+                        .maybe_help(help)
                 })
                 .collect(),
         )

@@ -74,6 +74,17 @@ impl Resolver<'_> {
                         ),
                         "nested groups form a cycle",
                     );
+                } else if self.library_names.contains(&member.value) {
+                    self.error(
+                        "bakeplan::library",
+                        member.span,
+                        format!(
+                            "group `{}` names `{}`, which is a library (built into the services that depend on it), not a bake target",
+                            group.name.value, member.value
+                        ),
+                        "a library",
+                    )
+                    .help = Some("list the services that depend on it instead".to_owned());
                 } else if self.service_names.contains(&member.value)
                     || names.contains_key(member.value.as_str())
                 {

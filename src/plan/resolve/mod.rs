@@ -1,11 +1,13 @@
 //! Stage 3: resolve the raw plan into a `Plan`. Defaults are applied here, once; names,
 //! references, paths and values are checked here, and every error is collected.
 
+mod extensions;
 mod fields;
 mod groups;
 mod profile;
 mod service;
 mod variables;
+mod workspace;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -13,7 +15,7 @@ use miette::SourceSpan;
 
 use crate::plan::bake_string::BakeString;
 use crate::plan::error::{PlanError, PlanErrors};
-use crate::plan::model::{BakeFormat, CacheMount, Plan};
+use crate::plan::model::{BakeFormat, CacheMount, Plan, Workspace};
 use crate::plan::path::plan_path;
 use crate::plan::raw::{RawPlan, Text};
 use crate::plan::schema;
@@ -33,18 +35,31 @@ pub fn resolve(
         variables: BTreeSet::new(),
         cache_mounts: BTreeMap::new(),
         service_names: BTreeSet::new(),
+        library_names: BTreeSet::new(),
+        workspace: None,
+        image_map: BTreeMap::new(),
+        missing_lockfiles: BTreeSet::new(),
     };
     let plan = resolver.plan(&mut raw);
     resolver.errors.into_result(plan)
 }
 
 struct Resolver<'a> {
+    /// The plan file: its text lets an error point inside a string, its name goes in hints.
+    /// Errors themselves do not carry it (the reporter attaches it).
     pub(super) source: &'a PlanSource,
     templates: &'a TemplateSet,
     errors: PlanErrors,
     variables: BTreeSet<String>,
     cache_mounts: BTreeMap<String, CacheMount>,
     service_names: BTreeSet<String>,
+    /// The services that are `library #true` (after `defaults`).
+    library_names: BTreeSet<String>,
+    workspace: Option<Workspace>,
+    /// `image-map`: image as written in `FROM` → named-context value.
+    image_map: BTreeMap<String, BakeString>,
+    /// Templates whose missing lockfile was reported already.
+    missing_lockfiles: BTreeSet<String>,
 }
 
 impl Resolver<'_> {
@@ -56,7 +71,7 @@ impl Resolver<'_> {
         label: &str,
     ) -> &mut PlanError {
         self.errors
-            .push(PlanError::at(self.source, code, span, message, label));
+            .push(PlanError::new(code, message).label(span, label));
         self.errors.0.last_mut().expect("just pushed")
     }
 
@@ -88,7 +103,7 @@ impl Resolver<'_> {
     }
 
     pub(super) fn bake(&mut self, text: &Text) -> BakeString {
-        match BakeString::parse(text, &self.variables, self.source) {
+        match BakeString::parse(text, &self.variables, &self.source.text) {
             Ok(value) => value,
             Err(error) => {
                 self.errors.push(error);
@@ -98,7 +113,7 @@ impl Resolver<'_> {
     }
 
     pub(super) fn path(&mut self, text: &Text, what: &str) -> Option<String> {
-        match plan_path(self.source, text, what) {
+        match plan_path(text, what, &self.source.file_name) {
             Ok(path) => Some(path),
             Err(error) => {
                 self.errors.push(error);
@@ -116,18 +131,27 @@ impl Resolver<'_> {
             .as_ref()
             .and_then(|cache| self.registry_cache(cache, None));
         self.declare_services(raw);
+        self.workspace = self.workspace(raw);
+        self.image_map = self.image_map(raw);
         if let Some(mut defaults) = raw.defaults.take() {
             for service in &mut raw.services {
                 schema::inherit(&mut service.body, &mut defaults);
             }
         }
-        let services = raw
+        self.library_names = raw
+            .services
+            .iter()
+            .filter(|service| service.body.library.as_ref().is_some_and(|flag| flag.value))
+            .map(|service| service.name.value.clone())
+            .collect();
+        let mut services: Vec<_> = raw
             .services
             .iter()
             .filter_map(|service| {
                 self.service(service, top_cache.as_ref(), dockerfile_pattern.as_ref())
             })
             .collect();
+        self.link_libraries(&mut services);
         let groups = self.groups(raw);
         let profiles = raw
             .profiles
@@ -216,3 +240,6 @@ impl Resolver<'_> {
         (bake_path, format, span, emit.dockerfile.clone())
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -6,10 +6,11 @@ use miette::SourceSpan;
 
 use super::Resolver;
 use crate::plan::bake_string::BakeString;
+use crate::plan::files;
 use crate::plan::model::{Base, Build, Dependency, EdgeKind, RegistryCache, Service};
 use crate::plan::names::{is_context_name, is_image_reference, is_remote_context, is_valid_name};
 use crate::plan::path::join;
-use crate::plan::raw::{RawPlan, RawService, RawTemplateUse, Text};
+use crate::plan::raw::{RawPlan, RawService, RawServiceBody, RawTemplateUse, Text};
 use crate::plan::suggestion::did_you_mean;
 use crate::plan::template_set::TemplateOrigin;
 
@@ -93,12 +94,18 @@ impl Resolver<'_> {
             ));
             return None;
         }
-        let build = if let Some(template) = &own.template {
+        let library = own.library.as_ref().is_some_and(|flag| flag.value);
+        let build = if library {
+            self.library_build(&name, own, &context, dockerfile_pattern)
+        } else if let Some(template) = &own.template {
             self.template_build(&name, &context, template, dockerfile_pattern)?
         } else if let Some(dockerfile) = &own.dockerfile {
             Build::Dockerfile {
                 path: self.path(dockerfile, "dockerfile")?,
             }
+        } else if own.children.iter().any(|(child, _)| child == "library") {
+            // A `library` the lowering refused: its error is enough.
+            return None;
         } else {
             self.error(
                 "bakeplan::missing-build",
@@ -121,7 +128,15 @@ impl Resolver<'_> {
         let mut dependencies = Vec::new();
         let from = own.from.as_ref().map(|text| {
             if self.service_names.contains(&text.value) {
-                if text.value == name {
+                if self.library_names.contains(&text.value) {
+                    self.error(
+                        "bakeplan::library",
+                        text.span,
+                        format!("`{}` is a library, not an image to build from", text.value),
+                        "a library",
+                    )
+                    .help = Some(format!("use `depends-on \"{}\"` to install the library into `{name}`", text.value));
+                } else if text.value == name {
                     self.error(
                         "bakeplan::self-dependency",
                         text.span,
@@ -168,7 +183,20 @@ impl Resolver<'_> {
                 } else if !self.service_names.contains(&text.value) {
                     self.unknown_service(text, "depends-on");
                 } else {
-                    depends_on.push(text.value.clone());
+                    let needs_library = self.library_names.contains(&text.value);
+                    if library && !needs_library {
+                        self.error(
+                            "bakeplan::library",
+                            text.span,
+                            format!("library `{name}` depends on `{}`, which is a service, not a library", text.value),
+                            "not a library",
+                        )
+                        .help = Some("a library may only depend on other libraries".to_owned());
+                        continue;
+                    }
+                    if !needs_library {
+                        depends_on.push(text.value.clone());
+                    }
                     dependencies.push(Dependency {
                         service: text.value.clone(),
                         kind: EdgeKind::DependsOn,
@@ -179,7 +207,10 @@ impl Resolver<'_> {
         }
 
         let mut contexts = BTreeMap::new();
-        for dependency in &dependencies {
+        for dependency in dependencies
+            .iter()
+            .filter(|dependency| !self.library_names.contains(&dependency.service))
+        {
             contexts.insert(
                 dependency.service.clone(),
                 BakeString::literal(format!("target:{}", dependency.service)),
@@ -228,7 +259,9 @@ impl Resolver<'_> {
             }
             None => BakeString::literal(name.clone()),
         };
-        let tags = if let Some(list) = own.tags.as_ref() {
+        let tags = if library {
+            Vec::new()
+        } else if let Some(list) = own.tags.as_ref() {
             list.iter().map(|text| self.bake(text)).collect()
         } else {
             let suffix = if self.variables.contains("TAG") {
@@ -306,6 +339,26 @@ impl Resolver<'_> {
             .map(|list| list.iter().map(|text| text.value.clone()).collect())
             .unwrap_or_default();
         let description = own.description.as_ref().map(|text| self.bake(text));
+        let extensions = self.extensions(&name, own, &build);
+        let context_span = own.context.as_ref().map_or(raw.name.span, |text| text.span);
+        let workspace = self.workspace_build(&name, &context, context_span, &build);
+        if !library {
+            for (key, value) in &self.image_map {
+                contexts.entry(key.clone()).or_insert_with(|| value.clone());
+            }
+        }
+        let dockerignore = match (&build, &workspace) {
+            (Build::Template { .. }, None) => {
+                match files::read(&self.source.dir, &join(&context, ".dockerignore")) {
+                    Ok(text) => text,
+                    Err(message) => {
+                        self.error("bakeplan::io", context_span, message, "this context");
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
 
         Some(Service {
             name,
@@ -333,7 +386,58 @@ impl Resolver<'_> {
             ports,
             cmd,
             description,
+            library,
+            libraries: Vec::new(),
+            workspace,
+            path: ".".to_owned(),
+            dockerignore,
+            packages: extensions.packages,
+            build_packages: extensions.build_packages,
+            init: extensions.init,
+            user: extensions.user,
+            healthcheck: extensions.healthcheck,
+            workdir: extensions.workdir,
         })
+    }
+
+    /// A library is not built: its `dockerfile` is an error, its template only checked; it
+    /// needs a `workspace`.
+    fn library_build(
+        &mut self,
+        name: &str,
+        own: &RawServiceBody,
+        context: &str,
+        dockerfile_pattern: Option<&Text>,
+    ) -> Build {
+        if self.workspace.is_none()
+            && let Some(flag) = &own.library
+        {
+            self.error(
+                "bakeplan::missing-workspace",
+                flag.span,
+                format!("`{name}` is a library, but the plan has no `workspace`"),
+                "a library needs a workspace",
+            )
+            .help = Some(
+                "add `workspace \".\"` (the folder holding the root manifest and the lockfile) at the top of the plan"
+                    .to_owned(),
+            );
+        }
+        if let Some(dockerfile) = &own.dockerfile
+            && own.children.iter().any(|(child, _)| child == "dockerfile")
+        {
+            self.error(
+                "bakeplan::library",
+                dockerfile.span,
+                format!("`{name}` is a library, so it has no Dockerfile"),
+                "a library is not built",
+            )
+            .help =
+                Some("remove `dockerfile`, or `library #true` to build it as an image".to_owned());
+        } else if let Some(template) = &own.template {
+            let _ = self.template_build(name, context, template, dockerfile_pattern);
+        }
+        Build::Library
     }
 
     pub(super) fn template_build(
@@ -343,7 +447,7 @@ impl Resolver<'_> {
         template: &RawTemplateUse,
         pattern: Option<&Text>,
     ) -> Option<Build> {
-        let def = match self.templates.get(self.source, &template.name) {
+        let def = match self.templates.get(&template.name) {
             Ok(def) => def,
             Err(error) => {
                 self.errors.push(error);

@@ -8,12 +8,14 @@ use miette::SourceSpan;
 use super::Lowerer;
 use super::values::{append, describe, name_span};
 use crate::plan::error::PlanError;
-use crate::plan::raw::{RawSecret, RawSecretSource, RawServiceBody, RawTemplateUse};
+use crate::plan::raw::{
+    RawHealthcheck, RawSecret, RawSecretSource, RawServiceBody, RawTemplateUse, RawUser,
+};
 use crate::plan::schema::{self, Places, Repeat, Value};
 use crate::plan::spanned::Spanned;
 use crate::plan::suggestion::did_you_mean;
 
-impl Lowerer<'_> {
+impl Lowerer {
     /// The children of a `service`, `defaults` or `profile` block (`place`), as the schema
     /// says. A profile block lowers every service child (the resolver then refuses those a
     /// profile may not set) and its switches.
@@ -35,15 +37,13 @@ impl Lowerer<'_> {
             if !row.is_some_and(|row| row.repeat == Repeat::Appends) {
                 if let Some(first) = seen.get(name) {
                     self.errors.push(
-                        PlanError::at(
-                            self.source,
+                        PlanError::new(
                             "bakeplan::duplicate",
-                            name_span(child),
                             format!("`{name}` is set twice in this block"),
-                            "set again here",
                         )
-                        .with_label(*first, "first set here")
-                        .with_help(format!("keep one `{name}`")),
+                        .label(name_span(child), "set again here")
+                        .label(*first, "first set here")
+                        .help(format!("keep one `{name}`")),
                     );
                     continue;
                 }
@@ -75,6 +75,60 @@ impl Lowerer<'_> {
             } else {
                 self.type_error(entry, "#true or #false", &describe(entry.value()));
             }
+        }
+    }
+
+    /// A service flag: `library #true`, `init #false`.
+    fn flag(&mut self, child: &KdlNode) -> Option<Spanned<bool>> {
+        self.no_props(child);
+        self.no_children(child);
+        let args = self.args(child, 1, Some(1), "#true or #false");
+        let entry = args.first()?;
+        if let Some(value) = entry.value().as_bool() {
+            Some(Spanned::new(value, entry.span()))
+        } else {
+            self.type_error(entry, "#true or #false", &describe(entry.value()));
+            None
+        }
+    }
+
+    /// `user "NAME" uid=N`.
+    fn user(&mut self, child: &KdlNode) -> Option<RawUser> {
+        self.no_children(child);
+        let props = self.props(child, &["uid"]);
+        let uid = props
+            .get("uid")
+            .and_then(|entry| self.integer(entry, "a user id such as 10001"));
+        let name = self.single_string(child)?;
+        Some(RawUser { name, uid })
+    }
+
+    /// `healthcheck "ARG"... interval= timeout= start-period= retries=`.
+    fn healthcheck(&mut self, child: &KdlNode) -> Option<RawHealthcheck> {
+        self.no_children(child);
+        let props = self.props(child, &["interval", "timeout", "start-period", "retries"]);
+        let args = self.args(child, 1, None, "the check command, one string per argument");
+        let cmd: Vec<_> = args.iter().filter_map(|entry| self.string(entry)).collect();
+        let retries = props
+            .get("retries")
+            .and_then(|entry| self.integer(entry, "a number of retries such as 3"));
+        let healthcheck = RawHealthcheck {
+            interval: self.prop_string(&props, "interval"),
+            timeout: self.prop_string(&props, "timeout"),
+            start_period: self.prop_string(&props, "start-period"),
+            retries,
+            cmd,
+        };
+        (!args.is_empty() && healthcheck.cmd.len() == args.len()).then_some(healthcheck)
+    }
+
+    /// An integer value.
+    fn integer(&mut self, entry: &KdlEntry, expected: &str) -> Option<Spanned<i128>> {
+        if let KdlValue::Integer(number) = entry.value() {
+            Some(Spanned::new(*number, entry.span()))
+        } else {
+            self.type_error(entry, expected, &describe(entry.value()));
+            None
         }
     }
 
@@ -113,6 +167,9 @@ impl Lowerer<'_> {
                 }
             }
             Value::RegistryCache(slot) => *slot(body) = self.registry_cache(child),
+            Value::Flag(slot) => *slot(body) = self.flag(child),
+            Value::User(slot) => *slot(body) = self.user(child),
+            Value::Healthcheck(slot) => *slot(body) = self.healthcheck(child),
             Value::Node | Value::Switch => unreachable!("not a block child"),
         }
     }

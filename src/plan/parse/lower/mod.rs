@@ -17,14 +17,13 @@ use crate::plan::raw::{
     RawVariable, Text,
 };
 use crate::plan::schema::{self, Places, Repeat};
-use crate::plan::source::PlanSource;
 use crate::plan::suggestion::did_you_mean;
 use values::{describe, name_span};
 
 /// The raw plan and every error found. The plan holds what could be read, so that the resolver
 /// can report its own errors too: one run shows all of them.
-pub fn lower(source: &PlanSource, document: &KdlDocument) -> (RawPlan, PlanErrors) {
-    let mut part = LoweredPart::new(source);
+pub fn lower(document: &KdlDocument) -> (RawPlan, PlanErrors) {
+    let mut part = LoweredPart::new();
     for node in document.nodes() {
         part.node(node);
     }
@@ -33,23 +32,17 @@ pub fn lower(source: &PlanSource, document: &KdlDocument) -> (RawPlan, PlanError
 
 /// What lowering a run of top-level nodes gives; runs lowered apart (in parallel) are merged in
 /// plan order with `LoweredPart::merge`.
-pub struct LoweredPart<'a> {
-    lowerer: Lowerer<'a>,
+#[derive(Default)]
+pub struct LoweredPart {
+    lowerer: Lowerer,
     plan: RawPlan,
     /// The singleton nodes seen, with their name spans.
     seen: BTreeMap<&'static str, SourceSpan>,
 }
 
-impl<'a> LoweredPart<'a> {
-    pub fn new(source: &'a PlanSource) -> Self {
-        Self {
-            lowerer: Lowerer {
-                source,
-                errors: PlanErrors::default(),
-            },
-            plan: RawPlan::default(),
-            seen: BTreeMap::new(),
-        }
+impl LoweredPart {
+    pub fn new() -> Self {
+        Self::default()
     }
 
     /// Lowers one top-level node.
@@ -60,9 +53,7 @@ impl<'a> LoweredPart<'a> {
             .map(|row| row.name)
         {
             if let Some(first) = self.seen.get(singleton) {
-                let error = self
-                    .lowerer
-                    .duplicate_node(singleton, name_span(node), *first);
+                let error = duplicate_node(singleton, name_span(node), *first);
                 self.lowerer.errors.push(error);
                 return;
             }
@@ -73,7 +64,7 @@ impl<'a> LoweredPart<'a> {
 
     /// Appends a later run: lists in order; a singleton the earlier runs already have is a
     /// duplicate, reported as the sequential lowering reports it.
-    pub fn merge(&mut self, later: LoweredPart<'a>) {
+    pub fn merge(&mut self, later: LoweredPart) {
         let LoweredPart {
             lowerer,
             mut plan,
@@ -82,7 +73,7 @@ impl<'a> LoweredPart<'a> {
         self.lowerer.errors.extend(lowerer.errors);
         for (singleton, span) in seen {
             if let Some(first) = self.seen.get(singleton) {
-                let error = self.lowerer.duplicate_node(singleton, span, *first);
+                let error = duplicate_node(singleton, span, *first);
                 self.lowerer.errors.push(error);
                 continue;
             }
@@ -92,6 +83,8 @@ impl<'a> LoweredPart<'a> {
                 "registry-cache" => self.plan.registry_cache = plan.registry_cache.take(),
                 "template-dir" => self.plan.template_dir = plan.template_dir.take(),
                 "emit" => self.plan.emit = plan.emit.take(),
+                "workspace" => self.plan.workspace = plan.workspace.take(),
+                "image-map" => self.plan.image_map = plan.image_map.take(),
                 _ => {}
             }
         }
@@ -107,24 +100,23 @@ impl<'a> LoweredPart<'a> {
     }
 }
 
-struct Lowerer<'a> {
-    pub(super) source: &'a PlanSource,
+/// `NAME` appears twice at the top level.
+fn duplicate_node(name: &str, span: SourceSpan, first: SourceSpan) -> PlanError {
+    PlanError::new(
+        "bakeplan::duplicate",
+        format!("`{name}` appears twice in the plan"),
+    )
+    .label(span, "second one here")
+    .label(first, "first one here")
+    .help(format!("merge the two `{name}` nodes into one"))
+}
+
+#[derive(Default)]
+struct Lowerer {
     pub(super) errors: PlanErrors,
 }
 
-impl Lowerer<'_> {
-    fn duplicate_node(&self, name: &str, span: SourceSpan, first: SourceSpan) -> PlanError {
-        PlanError::at(
-            self.source,
-            "bakeplan::duplicate",
-            span,
-            format!("`{name}` appears twice in the plan"),
-            "second one here",
-        )
-        .with_label(first, "first one here")
-        .with_help(format!("merge the two `{name}` nodes into one"))
-    }
-
+impl Lowerer {
     fn node(&mut self, node: &KdlNode, plan: &mut RawPlan) {
         self.no_type_annotation(node);
         let name = node.name().value();
@@ -151,6 +143,12 @@ impl Lowerer<'_> {
                 plan.template_dir = self.single_string(node);
             }
             "emit" => plan.emit = Some(self.emit(node)),
+            "workspace" => {
+                self.no_props(node);
+                self.no_children(node);
+                plan.workspace = self.single_string(node);
+            }
+            "image-map" => plan.image_map = Some((self.map(node), name_span(node))),
             "service" => {
                 if let Some(name) = self.block_name(node, "service") {
                     let body = self.body(node, Places::SERVICE, None);
@@ -346,3 +344,6 @@ impl Lowerer<'_> {
         args.first().and_then(|entry| self.string(entry))
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -11,7 +11,7 @@ use crate::plan::raw::{RawMap, Text};
 use crate::plan::spanned::Spanned;
 use crate::plan::suggestion::did_you_mean;
 
-impl Lowerer<'_> {
+impl Lowerer {
     pub(super) fn error(
         &mut self,
         code: &'static str,
@@ -20,7 +20,7 @@ impl Lowerer<'_> {
         label: &str,
     ) {
         self.errors
-            .push(PlanError::at(self.source, code, span, message, label));
+            .push(PlanError::new(code, message).label(span, label));
     }
 
     pub(super) fn error_with_help(
@@ -31,8 +31,11 @@ impl Lowerer<'_> {
         label: &str,
         help: Option<String>,
     ) {
-        self.errors
-            .push(PlanError::at(self.source, code, span, message, label).with_help(help));
+        self.errors.push(
+            PlanError::new(code, message)
+                .label(span, label)
+                .maybe_help(help),
+        );
     }
 
     pub(super) fn no_type_annotation(&mut self, node: &KdlNode) {
@@ -81,14 +84,12 @@ impl Lowerer<'_> {
             let key = entry_node.name().value().to_owned();
             if let Some(first) = seen.get(&key) {
                 self.errors.push(
-                    PlanError::at(
-                        self.source,
+                    PlanError::new(
                         "bakeplan::duplicate",
-                        name_span(entry_node),
                         format!("`{key}` appears twice in `{}`", node.name().value()),
-                        "second one here",
                     )
-                    .with_label(*first, "first one here"),
+                    .label(name_span(entry_node), "second one here")
+                    .label(*first, "first one here"),
                 );
                 continue;
             }

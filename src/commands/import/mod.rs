@@ -1,0 +1,165 @@
+//! `bakeplan import compose FILE...`: a plan from compose files.
+
+pub mod compose;
+pub mod interpolate;
+pub mod kdl_writer;
+pub mod yaml;
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use crate::cli::{ImportArgs, ImportSource};
+use crate::commands::error::CommandError;
+
+/// Largest file `import` and `init` read (compose files, Dockerfiles, manifests).
+pub const MAX_FILE: u64 = 1 << 20;
+
+/// A regular file's text (never through a symlink), when it is at most `MAX_FILE` bytes.
+pub fn read_bounded(path: &Path) -> Option<String> {
+    let metadata = std::fs::symlink_metadata(path).ok()?;
+    if !metadata.file_type().is_file() || metadata.len() > MAX_FILE {
+        return None;
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(MAX_FILE)
+        .read_to_string(&mut text)
+        .ok()?;
+    Some(text)
+}
+
+/// Writes `text` to `path` only when nothing is there (never over an existing file).
+pub fn write_new(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    file.write_all(text.as_bytes())
+}
+
+pub fn run(args: &ImportArgs) -> Result<(), CommandError> {
+    match &args.source {
+        ImportSource::Compose(compose) => import_compose(compose).map_err(CommandError::Usage),
+    }
+}
+
+fn import_compose(args: &crate::cli::ImportComposeArgs) -> Result<(), String> {
+    let files: Vec<String> = args.files.iter().map(ToString::to_string).collect();
+    let first = std::path::absolute(args.files[0].as_std_path())
+        .map_err(|error| format!("{}: {error}", args.files[0]))?;
+    let project_dir = compose::clean(first.parent().unwrap_or(Path::new("/")));
+    let output: PathBuf = match &args.output {
+        Some(path) => {
+            compose::clean(&std::path::absolute(path.as_std_path()).map_err(|e| e.to_string())?)
+        }
+        None => project_dir.join("bakeplan.kdl"),
+    };
+    let plan_dir = output
+        .parent()
+        .map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
+    if !args.dry_run && std::fs::symlink_metadata(&output).is_ok() {
+        return Err(format!(
+            "{} already exists; `bakeplan import` never overwrites a file (remove it, or pass --output)",
+            display(&output)
+        ));
+    }
+
+    let mut root: Option<yaml::Node> = None;
+    for (index, file) in args.files.iter().enumerate() {
+        let text = read_bounded(file.as_std_path())
+            .ok_or_else(|| format!("{file}: not a readable regular file of at most 1 MiB"))?;
+        let mut node = yaml::parse(&text, index).map_err(|error| format!("{file}: {error}"))?;
+        yaml::normalise(&mut node);
+        match &mut root {
+            None => {
+                yaml::drop_resets(&mut node);
+                root = Some(node);
+            }
+            Some(base) => yaml::merge(base, node, ""),
+        }
+    }
+    let root = root.ok_or("no compose file given")?;
+
+    let mut interpolator = interpolate::Interpolator::default();
+    if let Some(text) = read_bounded(&project_dir.join(".env")) {
+        interpolator.dotenv = interpolate::parse_dotenv(&text);
+    }
+    interpolator.env = std::env::vars().collect();
+    let project = root.get("name").and_then(yaml::Node::scalar).map_or_else(
+        || {
+            project_dir
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("project")
+                .to_owned()
+        },
+        str::to_owned,
+    );
+    let project = std::env::var("COMPOSE_PROJECT_NAME").unwrap_or(project);
+    let project = compose::project_name(&project);
+
+    let importer = compose::Importer::new(&files, project_dir, plan_dir, project, interpolator);
+    let result = importer.import(&root)?;
+    if result.services == 0 {
+        for note in &result.notes {
+            eprintln!("note: {note}");
+        }
+        return Err(
+            "no service could be imported (a plan needs at least one service with a `build`)"
+                .to_owned(),
+        );
+    }
+
+    if args.dry_run {
+        print!("{}", result.plan);
+        for (path, text) in &result.inline_files {
+            println!("// would write {}:", display(path));
+            for line in text.lines() {
+                println!("//   {line}");
+            }
+        }
+    } else {
+        for (path, text) in &result.inline_files {
+            match read_bounded(path) {
+                Some(existing) if existing == *text => {}
+                Some(_) | None if std::fs::symlink_metadata(path).is_ok() => {
+                    return Err(format!(
+                        "{} already exists (for a `dockerfile_inline`); `bakeplan import` never overwrites a file",
+                        display(path)
+                    ));
+                }
+                _ => {
+                    write_new(path, text).map_err(|error| format!("{}: {error}", display(path)))?;
+                }
+            }
+        }
+        if let Some(parent) = output.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|error| format!("{}: {error}", parent.display()))?;
+        }
+        write_new(&output, &result.plan)
+            .map_err(|error| format!("{}: {error}", display(&output)))?;
+    }
+    for note in &result.notes {
+        eprintln!("note: {note}");
+    }
+    if !args.dry_run {
+        eprintln!(
+            "wrote {} ({} services); next: `bakeplan compile {}`",
+            display(&output),
+            result.services,
+            display(&output)
+        );
+    }
+    Ok(())
+}
+
+/// A path for messages: relative to the working folder when inside it.
+pub fn display(path: &Path) -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| compose::relative_inside(&cwd, path))
+        .unwrap_or_else(|| path.display().to_string())
+}

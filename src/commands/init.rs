@@ -1,0 +1,801 @@
+//! `bakeplan init [DIR]`: a plan for an existing repository: its workspace (PDM, uv, npm, pnpm,
+//! Cargo, Go), libraries and services, path dependencies as `depends-on`, a built-in template
+//! per service (or its hand-written Dockerfile). Reads only regular files inside DIR, never
+//! through a symlink, each at most 1 MiB, at most `MAX_DIRS` folders.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::cli::InitArgs;
+use crate::commands::error::CommandError;
+use crate::commands::import::compose::plan_name;
+use crate::commands::import::kdl_writer::{self, Node as Kdl, Value};
+use crate::commands::import::{display, read_bounded, write_new};
+
+const MAX_DIRS: usize = 5000;
+const MAX_DEPTH: usize = 5;
+const SKIP: &[&str] = &[
+    "node_modules",
+    "target",
+    "venv",
+    "__pycache__",
+    "dist",
+    "build",
+    "vendor",
+    "site-packages",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Pdm,
+    Uv,
+    Pip,
+    Npm,
+    Pnpm,
+    Cargo,
+    Go,
+}
+
+impl Kind {
+    fn template(self) -> Kdl {
+        match self {
+            Kind::Pdm => Kdl::new("template").arg("python-pdm"),
+            Kind::Uv => Kdl::new("template").arg("python-uv"),
+            Kind::Pip => Kdl::new("template").arg("python-pip"),
+            Kind::Npm => Kdl::new("template").arg("node"),
+            Kind::Pnpm => Kdl::new("template").arg("node").prop("manager", "pnpm"),
+            Kind::Cargo => Kdl::new("template").arg("rust"),
+            Kind::Go => Kdl::new("template").arg("go"),
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Kind::Pdm => "PDM (pyproject.toml + pdm.lock)",
+            Kind::Uv => "uv (uv.lock)",
+            Kind::Pip => "pip (requirements.txt)",
+            Kind::Npm => "npm workspaces (package.json workspaces + package-lock.json)",
+            Kind::Pnpm => "pnpm workspace (pnpm-workspace.yaml + pnpm-lock.yaml)",
+            Kind::Cargo => "Cargo workspace ([workspace] + Cargo.lock)",
+            Kind::Go => "Go (go.work)",
+        }
+    }
+
+    fn manifest(self) -> &'static str {
+        match self {
+            Kind::Pdm | Kind::Uv | Kind::Pip => "pyproject.toml",
+            Kind::Npm | Kind::Pnpm => "package.json",
+            Kind::Cargo => "Cargo.toml",
+            Kind::Go => "go.mod",
+        }
+    }
+}
+
+/// One project found in the repository.
+#[derive(Debug)]
+struct Project {
+    dir: String,
+    kind: Kind,
+    /// Its package name (normalised), to match other projects' dependencies.
+    package: String,
+    dependencies: BTreeSet<String>,
+    entry: Option<Vec<String>>,
+    port: Option<i64>,
+    /// Template parameters (`bin`, `package`).
+    params: Vec<(String, String)>,
+    dockerfile: bool,
+    why: String,
+}
+
+struct Repo {
+    root: PathBuf,
+    dirs: Vec<String>,
+}
+
+impl Repo {
+    fn read(&self, dir: &str, file: &str) -> Option<String> {
+        read_bounded(&self.path(dir, file))
+    }
+
+    fn exists(&self, dir: &str, file: &str) -> bool {
+        std::fs::symlink_metadata(self.path(dir, file)).is_ok_and(|m| m.file_type().is_file())
+    }
+
+    fn path(&self, dir: &str, file: &str) -> PathBuf {
+        if dir == "." {
+            self.root.join(file)
+        } else {
+            self.root.join(dir).join(file)
+        }
+    }
+
+    fn toml(&self, dir: &str, file: &str) -> Option<toml::Table> {
+        self.read(dir, file)?.parse().ok()
+    }
+
+    fn json(&self, dir: &str, file: &str) -> Option<serde_json::Value> {
+        serde_json::from_str(&self.read(dir, file)?).ok()
+    }
+}
+
+/// Every folder under `root` (relative, `.` first), breadth first, no symlinks, no hidden or
+/// build-output folders.
+fn scan(root: &Path) -> Vec<String> {
+    let mut dirs = vec![".".to_owned()];
+    let mut index = 0;
+    while index < dirs.len() && dirs.len() < MAX_DIRS {
+        let dir = dirs[index].clone();
+        index += 1;
+        if dir != "." && dir.matches('/').count() + 1 >= MAX_DEPTH {
+            continue;
+        }
+        let path = if dir == "." {
+            root.to_path_buf()
+        } else {
+            root.join(&dir)
+        };
+        let Ok(entries) = std::fs::read_dir(&path) else {
+            continue;
+        };
+        let mut children: Vec<String> = entries
+            .filter_map(Result::ok)
+            .filter(|entry| entry.file_type().is_ok_and(|t| t.is_dir()))
+            .filter_map(|entry| entry.file_name().to_str().map(str::to_owned))
+            .filter(|name| !name.starts_with('.') && !SKIP.contains(&name.as_str()))
+            .collect();
+        children.sort();
+        for child in children {
+            dirs.push(if dir == "." {
+                child
+            } else {
+                format!("{dir}/{child}")
+            });
+        }
+    }
+    dirs
+}
+
+fn normalise_package(name: &str) -> String {
+    name.to_ascii_lowercase().replace(['_', '.'], "-")
+}
+
+/// A PEP 508 requirement's name.
+fn requirement_name(requirement: &str) -> String {
+    let end = requirement
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(requirement.len());
+    normalise_package(&requirement[..end])
+}
+
+/// A port a start command names: `--port 8000`, `--port=8000`, `-p 8000`, `PORT=8000`, `:8000`.
+fn port_in(command: &str) -> Option<i64> {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    for (index, word) in words.iter().enumerate() {
+        let value = if let Some(rest) = word
+            .strip_prefix("--port=")
+            .or_else(|| word.strip_prefix("PORT="))
+        {
+            Some(rest)
+        } else if matches!(*word, "--port" | "-p") {
+            words.get(index + 1).copied()
+        } else {
+            word.strip_prefix("--bind=0.0.0.0:")
+                .or_else(|| word.strip_prefix("0.0.0.0:"))
+        };
+        if let Some(port) = value
+            .and_then(|v| v.parse::<i64>().ok())
+            .filter(|p| (1..=65535).contains(p))
+        {
+            return Some(port);
+        }
+    }
+    None
+}
+
+/// A start script as exec-form words, when it is a plain command (no shell syntax).
+fn exec_form(command: &str) -> Vec<String> {
+    if command.contains(|c: char| "|&;<>()$`\\\"'*?".contains(c)) {
+        vec!["sh".to_owned(), "-c".to_owned(), command.to_owned()]
+    } else {
+        command.split_whitespace().map(str::to_owned).collect()
+    }
+}
+
+fn python_project(repo: &Repo, dir: &str, kind: Kind) -> Option<Project> {
+    let table = repo.toml(dir, "pyproject.toml")?;
+    let project = table.get("project").and_then(|p| p.as_table());
+    let package = project
+        .and_then(|p| p.get("name"))
+        .and_then(|n| n.as_str())
+        .map_or_else(|| normalise_package(dir_name(dir)), normalise_package);
+    let mut dependencies: BTreeSet<String> = project
+        .and_then(|p| p.get("dependencies"))
+        .and_then(|d| d.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d.as_str())
+        .map(requirement_name)
+        .collect();
+    let tool = table.get("tool").and_then(|t| t.as_table());
+    if let Some(sources) = tool
+        .and_then(|t| t.get("uv"))
+        .and_then(|u| u.get("sources"))
+        .and_then(|s| s.as_table())
+    {
+        dependencies.extend(sources.keys().map(|k| normalise_package(k)));
+    }
+    if let Some(overrides) = tool
+        .and_then(|t| t.get("pdm"))
+        .and_then(|p| p.get("resolution"))
+        .and_then(|r| r.get("overrides"))
+        .and_then(|o| o.as_table())
+    {
+        dependencies.extend(
+            overrides
+                .iter()
+                .filter(|(_, v)| v.as_str().is_some_and(|v| v.starts_with("file:")))
+                .map(|(k, _)| normalise_package(k)),
+        );
+    }
+    let script = project
+        .and_then(|p| p.get("scripts"))
+        .and_then(|s| s.as_table())
+        .and_then(|s| s.keys().next().cloned());
+    let pdm_start = tool
+        .and_then(|t| t.get("pdm"))
+        .and_then(|p| p.get("scripts"))
+        .and_then(|s| s.get("start"))
+        .and_then(|s| {
+            s.as_str()
+                .map(str::to_owned)
+                .or_else(|| s.get("cmd").and_then(|c| c.as_str()).map(str::to_owned))
+        });
+    let (entry, why) = match (&script, &pdm_start) {
+        (Some(name), _) => (
+            Some(vec![name.clone()]),
+            format!("[project.scripts] `{name}`"),
+        ),
+        (None, Some(start)) => (
+            Some(exec_form(start)),
+            format!("[tool.pdm.scripts] start `{start}`"),
+        ),
+        _ => (None, "no [project.scripts]".to_owned()),
+    };
+    let port = pdm_start.as_deref().and_then(port_in);
+    Some(Project {
+        dir: dir.to_owned(),
+        kind,
+        package,
+        dependencies,
+        entry,
+        port,
+        params: Vec::new(),
+        dockerfile: repo.exists(dir, "Dockerfile"),
+        why,
+    })
+}
+
+fn node_project(repo: &Repo, dir: &str, kind: Kind) -> Option<Project> {
+    let json = repo.json(dir, "package.json")?;
+    let package = json
+        .get("name")
+        .and_then(|n| n.as_str())
+        .map_or_else(|| dir_name(dir).to_owned(), str::to_owned);
+    let dependencies = json
+        .get("dependencies")
+        .and_then(|d| d.as_object())
+        .map(|d| d.keys().cloned().collect())
+        .unwrap_or_default();
+    let start = json
+        .get("scripts")
+        .and_then(|s| s.get("start"))
+        .and_then(|s| s.as_str());
+    let (entry, why) = match start {
+        Some(start) => (
+            Some(exec_form(start)),
+            format!("package.json start `{start}`"),
+        ),
+        None => (None, "no start script".to_owned()),
+    };
+    Some(Project {
+        dir: dir.to_owned(),
+        kind,
+        package,
+        dependencies,
+        entry,
+        port: start.and_then(port_in),
+        params: Vec::new(),
+        dockerfile: repo.exists(dir, "Dockerfile"),
+        why,
+    })
+}
+
+fn cargo_project(repo: &Repo, dir: &str) -> Option<Project> {
+    let table = repo.toml(dir, "Cargo.toml")?;
+    let package = table.get("package")?.get("name")?.as_str()?.to_owned();
+    let dependencies = table
+        .get("dependencies")
+        .and_then(|d| d.as_table())
+        .map(|d| {
+            d.iter()
+                .map(|(key, value)| {
+                    value
+                        .get("package")
+                        .and_then(|p| p.as_str())
+                        .unwrap_or(key)
+                        .to_owned()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let bins: Vec<String> = table
+        .get("bin")
+        .and_then(|b| b.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|b| b.get("name").and_then(|n| n.as_str()).map(str::to_owned))
+        .collect();
+    let main = repo.exists(dir, "src/main.rs");
+    let (binary, why) = match bins.first() {
+        Some(bin) => (Some(bin.clone()), format!("[[bin]] `{bin}`")),
+        None if main => (Some(package.clone()), "src/main.rs".to_owned()),
+        None => (None, "no binary (a library crate)".to_owned()),
+    };
+    let mut params = Vec::new();
+    if let Some(bin) = &binary
+        && plan_name(&package) != *bin
+    {
+        params.push(("bin".to_owned(), bin.clone()));
+    }
+    Some(Project {
+        dir: dir.to_owned(),
+        kind: Kind::Cargo,
+        package,
+        dependencies,
+        entry: binary.map(|_| Vec::new()),
+        port: None,
+        params,
+        dockerfile: repo.exists(dir, "Dockerfile"),
+        why,
+    })
+}
+
+/// Whether a folder holds a Go `package main`.
+fn go_main(repo: &Repo, dir: &str) -> bool {
+    let path = repo.path(dir, "");
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return false;
+    };
+    entries.filter_map(Result::ok).any(|entry| {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        name.ends_with(".go")
+            && !name.ends_with("_test.go")
+            && repo
+                .read(dir, &name)
+                .is_some_and(|text| text.lines().any(|line| line.trim() == "package main"))
+    })
+}
+
+fn go_module(repo: &Repo, dir: &str) -> Option<(String, BTreeSet<String>)> {
+    let text = repo.read(dir, "go.mod")?;
+    let module = text
+        .lines()
+        .find_map(|line| line.strip_prefix("module "))?
+        .trim()
+        .to_owned();
+    let mut requires = BTreeSet::new();
+    let mut block = false;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with("require (") {
+            block = true;
+        } else if block && line == ")" {
+            block = false;
+        } else if let Some(rest) =
+            line.strip_prefix("require ")
+                .or(if block { Some(line) } else { None })
+            && let Some(path) = rest.split_whitespace().next()
+        {
+            requires.insert(path.to_owned());
+        }
+    }
+    Some((module, requires))
+}
+
+fn dir_name(dir: &str) -> &str {
+    dir.rsplit('/').next().unwrap_or(dir)
+}
+
+pub fn run(args: &InitArgs) -> Result<(), CommandError> {
+    init(args).map_err(CommandError::Usage)
+}
+
+fn init(args: &InitArgs) -> Result<(), String> {
+    let root =
+        std::path::absolute(args.dir.as_std_path()).map_err(|e| format!("{}: {e}", args.dir))?;
+    if !std::fs::symlink_metadata(&root).is_ok_and(|m| m.is_dir()) {
+        return Err(format!("{}: not a folder", args.dir));
+    }
+    let output = root.join("bakeplan.kdl");
+    if !args.dry_run && std::fs::symlink_metadata(&output).is_ok() {
+        return Err(format!(
+            "{} already exists; `bakeplan init` never overwrites a plan",
+            display(&output)
+        ));
+    }
+    let repo = Repo {
+        dirs: scan(&root),
+        root,
+    };
+    let mut notes = Vec::new();
+    let (workspace, mut projects) = detect(&repo, &mut notes);
+    let root_name = repo
+        .root
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("app")
+        .to_owned();
+    for project in &mut projects {
+        if project.dir == "." && matches!(project.package.as_str(), "." | "-") {
+            project.package.clone_from(&root_name);
+        }
+    }
+    if projects.is_empty() {
+        return Err(format!(
+            "found nothing to build in {}: no pyproject.toml, requirements.txt, package.json, Cargo.toml, go.mod or Dockerfile",
+            args.dir
+        ));
+    }
+    let plan = write_plan(workspace, &projects, &mut notes);
+    if args.dry_run {
+        print!("{plan}");
+    } else {
+        write_new(&output, &plan).map_err(|error| format!("{}: {error}", display(&output)))?;
+    }
+    for note in &notes {
+        eprintln!("guessed: {note}");
+    }
+    if !args.dry_run {
+        eprintln!(
+            "wrote {}; next: `bakeplan compile {}`",
+            display(&output),
+            display(&output)
+        );
+    }
+    Ok(())
+}
+
+/// The workspace kind at the root (if any) and the projects.
+fn detect(repo: &Repo, notes: &mut Vec<String>) -> (Option<Kind>, Vec<Project>) {
+    let root_toml = repo.toml(".", "Cargo.toml");
+    let root_package = repo.json(".", "package.json");
+    let workspace = if root_toml
+        .as_ref()
+        .is_some_and(|t| t.contains_key("workspace"))
+        && repo.exists(".", "Cargo.lock")
+    {
+        Some(Kind::Cargo)
+    } else if repo.exists(".", "pnpm-workspace.yaml") && repo.exists(".", "pnpm-lock.yaml") {
+        Some(Kind::Pnpm)
+    } else if root_package
+        .as_ref()
+        .is_some_and(|p| p.get("workspaces").is_some())
+        && repo.exists(".", "package-lock.json")
+    {
+        Some(Kind::Npm)
+    } else if repo.exists(".", "uv.lock")
+        && repo
+            .dirs
+            .iter()
+            .skip(1)
+            .any(|d| repo.exists(d, "pyproject.toml"))
+    {
+        Some(Kind::Uv)
+    } else if repo.exists(".", "pyproject.toml")
+        && repo.exists(".", "pdm.lock")
+        && repo
+            .dirs
+            .iter()
+            .skip(1)
+            .any(|d| repo.exists(d, "pyproject.toml"))
+    {
+        Some(Kind::Pdm)
+    } else if repo.exists(".", "go.work") {
+        Some(Kind::Go)
+    } else {
+        None
+    };
+    let mut projects = Vec::new();
+    if let Some(kind) = workspace {
+        notes.push(format!(
+            "workspace at the root: {} → `workspace \".\"`",
+            kind.label()
+        ));
+        for dir in repo.dirs.iter().skip(1) {
+            if !repo.exists(dir, kind.manifest()) {
+                continue;
+            }
+            let project = match kind {
+                Kind::Pdm | Kind::Uv | Kind::Pip => python_project(repo, dir, kind),
+                Kind::Npm | Kind::Pnpm => node_project(repo, dir, kind),
+                Kind::Cargo => cargo_project(repo, dir),
+                Kind::Go => go_module(repo, dir).map(|(module, requires)| {
+                    let main = go_main(repo, dir);
+                    Project {
+                        dir: dir.clone(),
+                        kind,
+                        package: module,
+                        dependencies: requires,
+                        entry: main.then(Vec::new),
+                        port: None,
+                        params: Vec::new(),
+                        dockerfile: repo.exists(dir, "Dockerfile"),
+                        why: if main {
+                            "package main".to_owned()
+                        } else {
+                            "no package main".to_owned()
+                        },
+                    }
+                }),
+            };
+            projects.extend(project);
+        }
+        return (Some(kind), projects);
+    }
+    // No workspace: standalone projects, each its own context.
+    for dir in &repo.dirs {
+        let project = if repo.exists(dir, "go.mod") {
+            let commands: Vec<&String> = repo
+                .dirs
+                .iter()
+                .filter(|d| {
+                    (dir == "." || d.starts_with(&format!("{dir}/")))
+                        && *d != dir
+                        && go_main(repo, d)
+                })
+                .collect();
+            if !commands.is_empty() && !go_main(repo, dir) {
+                for command in commands {
+                    let package = if dir == "." {
+                        format!("./{command}")
+                    } else {
+                        format!("./{}", &command[dir.len() + 1..])
+                    };
+                    projects.push(Project {
+                        dir: dir.clone(),
+                        kind: Kind::Go,
+                        package: dir_name(command).to_owned(),
+                        dependencies: BTreeSet::new(),
+                        entry: Some(Vec::new()),
+                        port: None,
+                        params: vec![("package".to_owned(), package.clone())],
+                        dockerfile: false,
+                        why: format!("Go module with a command in {package}"),
+                    });
+                }
+                continue;
+            }
+            go_module(repo, dir).map(|(module, _)| Project {
+                dir: dir.clone(),
+                kind: Kind::Go,
+                package: dir_name(&module).to_owned(),
+                dependencies: BTreeSet::new(),
+                entry: Some(Vec::new()),
+                port: None,
+                params: Vec::new(),
+                dockerfile: repo.exists(dir, "Dockerfile"),
+                why: "go.mod".to_owned(),
+            })
+        } else if repo.exists(dir, "Cargo.toml") {
+            cargo_project(repo, dir)
+        } else if repo.exists(dir, "package.json") {
+            let kind = if repo.exists(dir, "pnpm-lock.yaml") {
+                Kind::Pnpm
+            } else {
+                Kind::Npm
+            };
+            node_project(repo, dir, kind)
+        } else if repo.exists(dir, "pyproject.toml") || repo.exists(dir, "requirements.txt") {
+            let kind = if repo.exists(dir, "pdm.lock") {
+                Kind::Pdm
+            } else if repo.exists(dir, "uv.lock") {
+                Kind::Uv
+            } else {
+                Kind::Pip
+            };
+            python_project(repo, dir, kind).or_else(|| {
+                Some(Project {
+                    dir: dir.clone(),
+                    kind,
+                    package: normalise_package(dir_name(dir)),
+                    dependencies: BTreeSet::new(),
+                    entry: None,
+                    port: None,
+                    params: Vec::new(),
+                    dockerfile: repo.exists(dir, "Dockerfile"),
+                    why: "requirements.txt".to_owned(),
+                })
+            })
+        } else if repo.exists(dir, "Dockerfile") {
+            Some(Project {
+                dir: dir.clone(),
+                kind: Kind::Pip,
+                package: dir_name(dir).to_owned(),
+                dependencies: BTreeSet::new(),
+                entry: Some(Vec::new()),
+                port: None,
+                params: Vec::new(),
+                dockerfile: true,
+                why: "a Dockerfile".to_owned(),
+            })
+        } else {
+            None
+        };
+        projects.extend(project);
+    }
+    // A project inside another one's folder is part of it (a Cargo crate's examples...).
+    let dirs: Vec<String> = projects.iter().map(|p| p.dir.clone()).collect();
+    projects.retain(|p| {
+        !dirs
+            .iter()
+            .any(|d| d != &p.dir && d != "." && p.dir.starts_with(&format!("{d}/")))
+    });
+    (None, projects)
+}
+
+fn write_plan(workspace: Option<Kind>, projects: &[Project], notes: &mut Vec<String>) -> String {
+    // Names: the folder's name, made unique.
+    let mut names: Vec<String> = Vec::new();
+    for project in projects {
+        let base = if project.params.iter().any(|(k, _)| k == "package") || project.dir == "." {
+            plan_name(&project.package)
+        } else {
+            plan_name(dir_name(&project.dir))
+        };
+        let mut name = base.clone();
+        let mut n = 2;
+        while names.contains(&name) {
+            name = format!("{base}-{n}");
+            n += 1;
+        }
+        names.push(name);
+    }
+    let by_package: BTreeMap<String, usize> = projects
+        .iter()
+        .enumerate()
+        .map(|(index, p)| (normalise_package(&p.package), index))
+        .collect();
+    let dependencies: Vec<Vec<usize>> = projects
+        .iter()
+        .enumerate()
+        .map(|(index, p)| {
+            let mut list: Vec<usize> = p
+                .dependencies
+                .iter()
+                .filter_map(|d| by_package.get(&normalise_package(d)).copied())
+                .filter(|&d| d != index)
+                .collect();
+            list.sort_unstable();
+            list.dedup();
+            list
+        })
+        .collect();
+    let used: BTreeSet<usize> = dependencies.iter().flatten().copied().collect();
+    let library: Vec<bool> = projects
+        .iter()
+        .enumerate()
+        .map(|(index, p)| {
+            workspace.is_some() && p.entry.is_none() && (used.contains(&index) || !p.dockerfile)
+        })
+        .collect();
+
+    let mut plan_nodes = vec![Kdl::new("version").arg(Value::Int(1))];
+    let contexts: BTreeSet<&str> = projects.iter().map(|p| p.dir.as_str()).collect();
+    if contexts.len() < projects.len() {
+        plan_nodes.push(
+            Kdl::new("emit")
+                .prop("dockerfile", "{context}/{service}.Dockerfile")
+                .comment("several services share a folder: one Dockerfile each"),
+        );
+    }
+    let shared = workspace.map(Kind::template);
+    if workspace.is_some() {
+        plan_nodes.push(Kdl::new("workspace").arg("."));
+        if let Some(template) = &shared {
+            plan_nodes.push(Kdl::new("defaults").child(template.clone()));
+        }
+    }
+    for (index, project) in projects.iter().enumerate() {
+        let name = &names[index];
+        let mut service = Kdl::new("service").arg(name.as_str());
+        if project.dir != "." {
+            service = service.child(Kdl::new("context").arg(project.dir.as_str()));
+        }
+        let what;
+        if library[index] {
+            service = service.child(Kdl::new("library").arg(Value::Bool(true)));
+            what = format!(
+                "library ({}; used by other members or no entry point)",
+                project.why
+            );
+        } else if project.dockerfile {
+            let path = if project.dir == "." {
+                "Dockerfile".to_owned()
+            } else {
+                format!("{}/Dockerfile", project.dir)
+            };
+            service = service.child(Kdl::new("dockerfile").arg(path.as_str()));
+            what = format!("service built from its hand-written {path}");
+        } else {
+            let mut template = project.kind.template();
+            for (key, value) in &project.params {
+                template = template.prop(key, value.as_str());
+            }
+            if shared.is_none() || !project.params.is_empty() {
+                service = service.child(template);
+            }
+            what = format!(
+                "service, template {} ({})",
+                template_name(project.kind),
+                project.why
+            );
+        }
+        // A hand-written Dockerfile installs libraries its own way: no library edge (a
+        // library has no image to depend on).
+        let hand_written = project.dockerfile && !library[index];
+        let deps: Vec<&str> = dependencies[index]
+            .iter()
+            .filter(|&&d| !(hand_written && library[d]))
+            .map(|&d| names[d].as_str())
+            .collect();
+        let skipped: Vec<&str> = dependencies[index]
+            .iter()
+            .filter(|&&d| hand_written && library[d])
+            .map(|&d| names[d].as_str())
+            .collect();
+        if !deps.is_empty() {
+            service = service.child(Kdl::new("depends-on").args(deps.iter().copied()));
+        }
+        if !library[index] && !project.dockerfile {
+            if let Some(port) = project.port {
+                service = service.child(Kdl::new("port").arg(Value::Int(port)));
+            }
+            if let Some(cmd) = project.entry.as_ref().filter(|c| !c.is_empty()) {
+                service = service.child(Kdl::new("cmd").args(cmd.iter().map(String::as_str)));
+            }
+        }
+        let mut line = format!("`{name}` ({}): {what}", project.dir);
+        if !deps.is_empty() {
+            let _ = write!(line, "; depends on {} (path dependencies)", deps.join(", "));
+        }
+        if !skipped.is_empty() {
+            let _ = write!(
+                line,
+                "; uses the libraries {} (its Dockerfile copies them itself: no depends-on)",
+                skipped.join(", ")
+            );
+        }
+        notes.push(line);
+        plan_nodes.push(service);
+    }
+    let header = vec![
+        "Written by `bakeplan init`: check the guesses (it explained them on stderr), then"
+            .to_owned(),
+        "`bakeplan compile` and `bakeplan bake`.".to_owned(),
+    ];
+    kdl_writer::document(&header, &plan_nodes)
+}
+
+fn template_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Pdm => "python-pdm",
+        Kind::Uv => "python-uv",
+        Kind::Pip => "python-pip",
+        Kind::Npm => "node",
+        Kind::Pnpm => "node manager=pnpm",
+        Kind::Cargo => "rust",
+        Kind::Go => "go",
+    }
+}

@@ -1,0 +1,66 @@
+//! The `Dockerfile.dockerignore` bakeplan writes beside every Dockerfile it generates (`BuildKit`
+//! reads `<Dockerfile>.dockerignore` in preference to the context's `.dockerignore`).
+//!
+//! Standalone, it keeps the context's own `.dockerignore` lines and adds the standard excludes.
+//! In workspace mode the context is the workspace folder, so it is an allow-list: the
+//! template's workspace files, the lockfile, the service's libraries and the service's folder,
+//! then the standard excludes (a `.venv` inside a service folder stays out).
+
+use std::fmt::Write as _;
+
+use crate::emit::bake_model::dockerfile_relative_to_context;
+use crate::plan::model::Service;
+
+/// What no build needs, in any folder of the context.
+const STANDARD_EXCLUDES: &[&str] = &[
+    "**/.git",
+    "**/.venv",
+    "**/venv",
+    "**/__pycache__",
+    "**/*.pyc",
+    "**/node_modules",
+    "**/target",
+    "**/.pytest_cache",
+    "**/.mypy_cache",
+];
+
+/// The path of the ignore file for the Dockerfile at `dockerfile` (relative to the plan folder).
+pub fn dockerignore_path(dockerfile: &str) -> String {
+    format!("{dockerfile}.dockerignore")
+}
+
+/// The ignore file of a templated service, marker line first.
+pub fn dockerignore(service: &Service, marker: &str) -> String {
+    let mut out = format!("# {marker}\n");
+    if let Some(workspace) = &service.workspace {
+        out.push_str("*\n");
+        for pattern in &workspace.files {
+            let _ = writeln!(out, "!{pattern}");
+        }
+        let _ = writeln!(out, "!{}", workspace.lockfile);
+        for library in &service.libraries {
+            let _ = writeln!(out, "!{}", allow(&library.path));
+        }
+        let _ = writeln!(out, "!{}", allow(&service.path));
+    } else if let Some(own) = &service.dockerignore {
+        for line in own.lines() {
+            let _ = writeln!(out, "{}", line.trim_end_matches('\r'));
+        }
+    }
+    for line in STANDARD_EXCLUDES {
+        let _ = writeln!(out, "{line}");
+    }
+    let dockerfile =
+        dockerfile_relative_to_context(service.build_context(), service.dockerfile_path());
+    // A Dockerfile outside the context is not sent anyway: no line could match it.
+    if !dockerfile.starts_with("..") {
+        let _ = writeln!(out, "{dockerfile}");
+        let _ = writeln!(out, "{}", dockerignore_path(&dockerfile));
+    }
+    out
+}
+
+/// An allow-list line for a folder: the folder itself is the whole context when it is `.`.
+fn allow(path: &str) -> &str {
+    if path == "." { "**" } else { path }
+}

@@ -1,0 +1,278 @@
+//! `bakeplan import compose`: compose fixtures become plans that compile clean and that
+//! `docker buildx bake --print` accepts.
+
+use std::path::Path;
+
+use crate::buildx;
+use crate::require_buildx;
+use crate::support::Test;
+
+fn full() -> Test {
+    Test::from_folder(Path::new("tests/fixtures/compose/full"))
+}
+
+/// The notes with the temp folder's path taken out.
+fn notes(run: &crate::support::Run) -> String {
+    run.stderr.clone()
+}
+
+#[test]
+fn every_build_key_is_carried_or_listed_and_the_plan_compiles_clean() {
+    let test = full();
+    let run = test.run_with(&["import", "compose", "compose.yml", "compose.ci.yml"]);
+    run.assert_status(0);
+    insta::assert_snapshot!("import-full-plan", test.read("bakeplan.kdl"));
+    insta::assert_snapshot!("import-full-notes", notes(&run));
+    insta::assert_snapshot!("import-full-inline", test.read("worker.Dockerfile"));
+    test.run_with(&["compile"]).assert_status(0);
+    test.run_with(&["compile", "--check"]).assert_status(0);
+}
+
+#[test]
+fn buildx_accepts_the_imported_plan() {
+    require_buildx!();
+    let test = full();
+    test.run_with(&["import", "compose", "compose.yml", "compose.ci.yml"])
+        .assert_status(0);
+    test.run_with(&["compile"]).assert_status(0);
+    // `-f`: without it bake would read compose.yml from the folder too.
+    let printed = buildx::print(test.path(), &["docker-bake.hcl"], &["tools", "api"], &[]);
+    let api = &printed["target"]["api"];
+    assert_eq!(api["contexts"]["base_image"], "target:base");
+    assert_eq!(api["contexts"]["shared"], "libs");
+    assert_eq!(api["args"]["PYTHON_VERSION"], "3.13", "the later file wins");
+    assert_eq!(api["args"]["GREETING"], "say \"hi\" \\ $HOME latest");
+    assert_eq!(api["target"], "runtime");
+    assert_eq!(api["secret"][1]["src"], "secrets/pip.conf");
+    let worker = &printed["target"]["worker"];
+    assert_eq!(
+        worker["contexts"]["127.0.0.1:5000/shop/base:latest"],
+        "target:base"
+    );
+    assert_eq!(worker["network"], "none");
+    // Compose variables stay live bake variables.
+    let printed = buildx::print(
+        test.path(),
+        &["docker-bake.hcl"],
+        &["api"],
+        &[("GIT_SHA", "abc123")],
+    );
+    assert_eq!(
+        printed["target"]["api"]["tags"][0],
+        "127.0.0.1:5000/shop/api:abc123"
+    );
+}
+
+#[test]
+fn an_existing_plan_is_never_overwritten() {
+    let test = full().write("bakeplan.kdl", "// mine\n");
+    let run = test.run_with(&["import", "compose", "compose.yml"]);
+    run.assert_status(2);
+    assert!(
+        run.stderr.contains("bakeplan.kdl already exists"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(test.read("bakeplan.kdl"), "// mine\n");
+    assert!(!test.path().join("worker.Dockerfile").exists());
+}
+
+#[test]
+fn an_existing_file_in_the_way_of_an_inline_dockerfile_is_kept() {
+    let test = full().write("worker.Dockerfile", "FROM mine\n");
+    let run = test.run_with(&["import", "compose", "compose.yml"]);
+    run.assert_status(2);
+    assert!(
+        run.stderr.contains("worker.Dockerfile already exists"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(test.read("worker.Dockerfile"), "FROM mine\n");
+    assert!(!test.path().join("bakeplan.kdl").exists());
+}
+
+#[test]
+fn dry_run_prints_the_plan_and_writes_nothing() {
+    let test = full();
+    let run = test.run_with(&["import", "compose", "compose.yml", "--dry-run"]);
+    run.assert_status(0);
+    assert!(run.stdout.contains("service \"api\" {"), "{}", run.stdout);
+    assert!(!test.path().join("bakeplan.kdl").exists());
+    assert!(!test.path().join("worker.Dockerfile").exists());
+}
+
+#[test]
+fn keys_not_carried_are_listed_with_their_file_and_line() {
+    let test = Test::new()
+        .write(
+            "compose.yml",
+            "services:\n  app:\n    build:\n      context: .\n      shm_size: 2g\n      ssh: [default]\n    ports: [\"80:80\"]\n    volumes: [./x:/x]\n  web:\n    build: .\n    ports: [\"81:81\"]\n    restart: always\n",
+        )
+        .write("Dockerfile", "FROM local/busybox:1\n");
+    let run = test.run_with(&[
+        "import",
+        "compose",
+        "compose.yml",
+        "--output",
+        "plan/bakeplan.kdl",
+    ]);
+    // --output in a folder that does not hold the context: the services are skipped, each said.
+    run.assert_status(2);
+    assert!(
+        run.stderr.contains("outside the plan's folder"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("no service could be imported"),
+        "{}",
+        run.stderr
+    );
+    let run = test.run_with(&["import", "compose", "compose.yml"]);
+    run.assert_status(0);
+    assert!(
+        run.stderr
+            .contains("compose.yml:5: build `shm_size` of service `app` not carried"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("compose.yml:6: build `ssh` of service `app` not carried"),
+        "{}",
+        run.stderr
+    );
+    // Runtime keys: one line for all of them.
+    let runtime: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|line| line.contains("runtime keys"))
+        .collect();
+    assert_eq!(
+        runtime,
+        [
+            "note: runtime keys not carried (a plan builds images; `docker compose up` still runs them): ports (compose.yml:7, :11); restart (compose.yml:12); volumes (compose.yml:8)"
+        ]
+    );
+    test.run_with(&["compile"]).assert_status(0);
+}
+
+#[test]
+fn several_files_merge_as_compose_merges_them() {
+    let test = Test::new()
+        .write(
+            "compose.yml",
+            "services:\n  app:\n    build:\n      context: .\n      args: [A=1, B=2]\n      tags: [one]\n      cache_from: [c1]\n",
+        )
+        .write(
+            "compose.override.yml",
+            "services:\n  app:\n    build:\n      args:\n        B: \"9\"\n      tags: [two]\n      cache_from: !override [c2]\n      target: prod\n",
+        )
+        .write("Dockerfile", "FROM local/busybox:1 AS prod\n");
+    let run = test.run_with(&[
+        "import",
+        "compose",
+        "compose.yml",
+        "compose.override.yml",
+        "--dry-run",
+    ]);
+    run.assert_status(0);
+    insta::assert_snapshot!("import-merge", run.stdout);
+}
+
+#[test]
+fn a_plan_value_is_escaped_for_kdl_and_bake() {
+    let test = Test::new()
+        .write(
+            "compose.yml",
+            "services:\n  app:\n    build:\n      context: .\n      args:\n        QUOTE: 'a \"b\" \\\\ c'\n        LIT: \"$${NOT_VAR} %{x} $$y\"\n        TAB: \"x\\ty\"\n      labels:\n        com.example.note: \"line1\\nline2\"\n",
+        )
+        .write("Dockerfile", "FROM local/busybox:1\n");
+    test.run_with(&["import", "compose", "compose.yml"])
+        .assert_status(0);
+    test.run_with(&["compile"]).assert_status(0);
+    if !buildx::available() {
+        return;
+    }
+    let printed = buildx::print(test.path(), &["docker-bake.hcl"], &["app"], &[]);
+    let args = &printed["target"]["app"]["args"];
+    assert_eq!(args["QUOTE"], "a \"b\" \\\\ c");
+    // --print re-escapes args (buildx `Target.MarshalJSON`): `$${` and `%%{` are `${` and `%{`.
+    assert_eq!(args["LIT"], "$${NOT_VAR} %%{x} $y");
+    assert_eq!(args["TAB"], "x\ty");
+    assert_eq!(
+        printed["target"]["app"]["labels"]["com.example.note"],
+        "line1\nline2"
+    );
+}
+
+/// An image's configuration as compose and bake both set it (compose's own labels left out),
+/// and the list of its files.
+fn image_facts(image: &str) -> (serde_json::Value, String) {
+    let (ok, text) =
+        crate::e2e::docker(&["image", "inspect", "--format", "{{json .Config}}", image]);
+    assert!(ok, "inspect {image}: {text}");
+    let config: serde_json::Value = serde_json::from_str(text.trim()).expect("config JSON");
+    let labels: serde_json::Map<String, serde_json::Value> = config["Labels"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(key, _)| !key.starts_with("com.docker.compose."))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    let facts = serde_json::json!({
+        "Cmd": config["Cmd"], "Entrypoint": config["Entrypoint"], "Env": config["Env"],
+        "ExposedPorts": config["ExposedPorts"], "Labels": labels, "User": config["User"],
+        "WorkingDir": config["WorkingDir"],
+    });
+    let listing = std::process::Command::new("sh")
+        .args(["-c", "id=$(docker create --entrypoint /bin/true \"$1\") && docker export \"$id\" | tar -t | sort; docker rm \"$id\" >/dev/null", "sh", image])
+        .output()
+        .expect("export");
+    assert!(listing.status.success(), "export {image}");
+    (facts, String::from_utf8_lossy(&listing.stdout).into_owned())
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "buildkit"),
+    ignore = "needs BuildKit: cargo test --features buildkit (scripts/test does)"
+)]
+fn compose_build_and_bakeplan_bake_make_the_same_images() {
+    let _lock = crate::e2e::buildkit();
+    let images = ["bp-oracle/base:1", "bp-oracle/app:1", "oracle-inline"];
+    let test = Test::from_folder(Path::new("tests/e2e/compose"));
+    let compose = std::process::Command::new("docker")
+        .current_dir(test.path())
+        .args(["compose", "build"])
+        .output()
+        .expect("docker compose");
+    assert!(
+        compose.status.success(),
+        "docker compose build: {}",
+        String::from_utf8_lossy(&compose.stderr)
+    );
+    let oracle: Vec<_> = images.iter().map(|image| image_facts(image)).collect();
+    let mut remove = vec!["image", "rm"];
+    remove.extend(images);
+    let (removed, output) = crate::e2e::docker(&remove);
+    assert!(removed, "{output}");
+
+    test.run_with(&["import", "compose", "compose.yml"])
+        .assert_status(0);
+    test.run_with(&["bake", "--load", "--progress", "plain"])
+        .assert_status(0);
+    for (image, expected) in images.iter().zip(&oracle) {
+        let actual = image_facts(image);
+        assert_eq!(actual.0, expected.0, "{image}: configuration");
+        assert_eq!(actual.1, expected.1, "{image}: files");
+        assert!(
+            actual.1.contains("srv/") || actual.1.contains("opt/base/"),
+            "{image}: {}",
+            actual.1
+        );
+    }
+    let (ok, output) = crate::e2e::docker(&["run", "--rm", "--network", "none", "bp-oracle/app:1"]);
+    assert!(ok, "{output}");
+    assert_eq!(output, "hello\n");
+}

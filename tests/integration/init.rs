@@ -1,0 +1,150 @@
+//! `bakeplan init`: small repositories of each workspace kind, a standalone project, and one
+//! with a hand-written Dockerfile.
+
+use std::path::Path;
+
+use crate::buildx;
+use crate::support::{Test, copy_tree, repo_root};
+
+/// A test whose folder holds `tests/fixtures/init/KIND` as `KIND/` (a stable name).
+fn repository(kind: &str) -> Test {
+    let test = Test::new();
+    copy_tree(
+        &repo_root().join("tests/fixtures/init").join(kind),
+        &test.path().join(kind),
+    );
+    test
+}
+
+fn init(kind: &str) -> Test {
+    let test = repository(kind);
+    let run = test.run_with(&["init", kind]);
+    run.assert_status(0);
+    insta::assert_snapshot!(
+        format!("init-{kind}"),
+        format!(
+            "{}--- stderr\n{}",
+            test.read(&format!("{kind}/bakeplan.kdl")),
+            run.stderr
+        )
+    );
+    test
+}
+
+/// compile, `compile --check`, and `buildx bake --print` on the written plan.
+fn compiles(test: &Test, kind: &str) {
+    let plan = format!("{kind}/bakeplan.kdl");
+    test.run_with(&["compile", &plan]).assert_status(0);
+    test.run_with(&["compile", "--check", &plan])
+        .assert_status(0);
+    if buildx::available() {
+        buildx::print(&test.path().join(kind), &["docker-bake.hcl"], &[], &[]);
+    }
+}
+
+#[test]
+fn a_pdm_monorepo_becomes_a_workspace_with_a_library() {
+    let test = init("pdm");
+    let plan = test.read("pdm/bakeplan.kdl");
+    assert!(plan.contains("workspace \".\""));
+    assert!(plan.contains("library #true"));
+    assert!(
+        plan.contains("dockerfile \"services/legacy/Dockerfile\""),
+        "the hand-written Dockerfile is kept"
+    );
+    compiles(&test, "pdm");
+}
+
+#[test]
+fn a_uv_workspace() {
+    let test = init("uv");
+    compiles(&test, "uv");
+}
+
+#[test]
+fn an_npm_workspace() {
+    let test = init("npm");
+    compiles(&test, "npm");
+}
+
+#[test]
+fn a_pnpm_workspace() {
+    let test = init("pnpm");
+    compiles(&test, "pnpm");
+}
+
+#[test]
+fn a_cargo_workspace() {
+    let test = init("cargo");
+    compiles(&test, "cargo");
+}
+
+#[test]
+fn a_go_module_with_two_commands_compiles() {
+    let test = init("go");
+    compiles(&test, "go");
+}
+
+#[test]
+fn a_standalone_project_compiles() {
+    let test = init("standalone");
+    compiles(&test, "standalone");
+}
+
+#[test]
+fn a_hand_written_dockerfile_is_kept_and_the_plan_compiles() {
+    let test = init("dockerfile");
+    compiles(&test, "dockerfile");
+    assert_eq!(
+        test.read("dockerfile/api/Dockerfile"),
+        "FROM local/busybox:1\nCMD [\"echo\", \"api\"]\n"
+    );
+}
+
+#[test]
+fn init_never_overwrites_and_dry_run_writes_nothing() {
+    let test = repository("standalone").write("standalone/bakeplan.kdl", "// mine\n");
+    let run = test.run_with(&["init", "standalone"]);
+    run.assert_status(2);
+    assert!(run.stderr.contains("already exists"), "{}", run.stderr);
+    assert_eq!(test.read("standalone/bakeplan.kdl"), "// mine\n");
+    let test = repository("go");
+    let run = test.run_with(&["init", "go", "--dry-run"]);
+    run.assert_status(0);
+    assert!(run.stdout.contains("service \"api\""), "{}", run.stdout);
+    assert!(!test.path().join("go/bakeplan.kdl").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn init_does_not_follow_symlinks_out_of_the_repository() {
+    let outside = Test::new().write("secret/pyproject.toml", "[project]\nname = \"outside\"\n");
+    let test = repository("standalone");
+    std::os::unix::fs::symlink(
+        outside.path().join("secret"),
+        test.path().join("standalone/linked"),
+    )
+    .expect("symlink");
+    std::os::unix::fs::symlink(
+        outside.path().join("secret/pyproject.toml"),
+        test.path().join("standalone/pyproject.toml"),
+    )
+    .expect("symlink");
+    let run = test.run_with(&["init", "standalone", "--dry-run"]);
+    run.assert_status(0);
+    assert!(!run.stdout.contains("outside"), "{}", run.stdout);
+    assert!(!run.stdout.contains("linked"), "{}", run.stdout);
+}
+
+#[test]
+fn an_empty_folder_is_an_error() {
+    let test = Test::new().write("empty/README", "nothing\n");
+    let run = test.run_with(&["init", "empty"]);
+    run.assert_status(2);
+    assert!(
+        run.stderr.contains("found nothing to build"),
+        "{}",
+        run.stderr
+    );
+    let _ = Path::new("");
+}
