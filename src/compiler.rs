@@ -82,7 +82,7 @@ impl StageTimings {
 
     fn lap(&self, stage: &str) {
         if let Some(start) = self.start {
-            eprintln!(
+            crate::errln!(
                 "timing: {stage} done at {:.1} ms",
                 start.elapsed().as_secs_f64() * 1000.0
             );

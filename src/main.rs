@@ -26,12 +26,14 @@ fn main() -> ExitCode {
         cli::Command::Init(args) => commands::init::run(args),
         cli::Command::Completions(args) => {
             use clap::CommandFactory as _;
+            let mut script = Vec::new();
             clap_complete::generate(
                 args.shell,
                 &mut cli::Cli::command(),
                 "bakeplan",
-                &mut std::io::stdout(),
+                &mut script,
             );
+            bakeplan::out!("{}", String::from_utf8_lossy(&script));
             Ok(())
         }
     };

@@ -76,14 +76,14 @@ pub fn run(args: &AffectedArgs, reporter: &Reporter) -> Result<(), CommandError>
     match args.format {
         AffectedFormat::Names => {
             for name in &result.services {
-                println!("{name}");
+                crate::outln!("{name}");
             }
         }
-        AffectedFormat::Json => println!(
+        AffectedFormat::Json => crate::outln!(
             "{}",
             serde_json::to_string_pretty(&result).expect("serializes")
         ),
-        AffectedFormat::Bake => println!("{}", result.services.join(" ")),
+        AffectedFormat::Bake => crate::outln!("{}", result.services.join(" ")),
     }
     Ok(())
 }

@@ -56,11 +56,11 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> Result<(), CommandError> {
     if args.affected {
         match affected_command::compute(&session, args.since.as_deref(), None) {
             Ok(affected) if affected.services.is_empty() => {
-                println!("no service is affected; nothing to build");
+                crate::outln!("no service is affected; nothing to build");
                 return Ok(());
             }
             Ok(affected) => {
-                println!("affected: {}", affected.services.join(", "));
+                crate::outln!("affected: {}", affected.services.join(", "));
                 targets.extend(affected.services);
             }
             Err(message) => return Err(CommandError::Usage(message)),
@@ -82,7 +82,7 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> Result<(), CommandError> {
                     .filter(|(_, status)| *status == wanted)
                     .count()
             };
-            eprintln!(
+            crate::errln!(
                 "compiled {}: {} files written, {} unchanged",
                 session.source.path,
                 count(crate::emit::output_set::FileStatus::Written),
@@ -124,7 +124,7 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> Result<(), CommandError> {
         command.args(["--progress", progress]);
     }
     command.args(&args.buildx_args).args(&targets);
-    eprintln!("running: {}", describe(&command));
+    crate::errln!("running: {}", describe(&command));
     let services: BTreeSet<&str> = plan
         .targets()
         .map(|service| service.name.as_str())

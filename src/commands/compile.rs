@@ -34,14 +34,14 @@ fn check(source: &PlanSource, compilation: &Compilation) -> Result<(), CommandEr
         .drift(source)
         .map_err(|errors| CommandError::plan_closed(errors, Some(source), Closing::Silent))?;
     if drift.is_empty() {
-        println!(
+        crate::outln!(
             "{total} generated files are up to date with {}",
             source.path
         );
         return Ok(());
     }
     for (_, diff) in &drift {
-        print!("{diff}");
+        crate::out!("{diff}");
     }
     Err(CommandError::OutOfDate {
         count: drift.len(),
@@ -82,7 +82,7 @@ fn write(source: &PlanSource, compilation: &Compilation) -> Result<(), CommandEr
                 source.path,
                 total - written
             );
-            print!("{report}");
+            crate::out!("{report}");
             Ok(())
         }
         Err(errors) => {

@@ -19,6 +19,6 @@ pub fn run(args: &GraphArgs, reporter: &Reporter) -> Result<(), CommandError> {
         GraphFormat::Mermaid => graph_format::mermaid(&view),
         GraphFormat::Json => graph_format::json(&view),
     };
-    print!("{text}");
+    crate::out!("{text}");
     Ok(())
 }

@@ -95,10 +95,10 @@ pub fn run(args: &NewArgs, reporter: &Reporter) -> Result<(), CommandError> {
         .write(&source, Some(&source.text), &[&context])
     {
         Ok(statuses) => {
-            println!("added service `{}` to {}", args.name, source.path);
+            crate::outln!("added service `{}` to {}", args.name, source.path);
             for (path, status) in statuses {
                 if status == crate::emit::output_set::FileStatus::Written {
-                    println!("wrote     {}", source.display_path(&path));
+                    crate::outln!("wrote     {}", source.display_path(&path));
                 }
             }
             Ok(())
