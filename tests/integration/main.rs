@@ -12,6 +12,7 @@ mod e2e;
 mod escaping;
 mod import;
 mod init;
+mod new_layout;
 mod support;
 mod workspace;
 mod write_discipline;
