@@ -49,7 +49,14 @@ pub fn compile(source: &PlanSource) -> Result<Compilation, PlanErrors> {
     timings.lap("graph");
     let outputs = emit(source, &plan, &templates)?;
     timings.lap("emit");
-    let warnings = warnings(source, &plan);
+    let mut warnings = warnings(source, &plan);
+    // Every command that compiles (compile, bake, graph…) warns when bake itself will be slow;
+    // the exact count (reach per service) only when the cheap total could reach the threshold.
+    if graph.path_total() >= crate::graph::view::PATH_WARNING_THRESHOLD
+        && let Some(warning) = crate::graph::view::GraphView::new(&plan, &graph).path_warning()
+    {
+        warnings.push(warning);
+    }
     timings.lap("warnings");
     Ok(Compilation {
         plan,
