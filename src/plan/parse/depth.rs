@@ -1,8 +1,9 @@
 //! A bound on nesting, checked before any text reaches the kdl parser (which recurses once
 //! per level of children and of nested block comments, and overflows the stack on a few
 //! thousand): braces and nested `/* */` comments deeper than `MAX_DEPTH` are refused. Strings
-//! and comments are skipped as the splitter skips them; where the scan is unsure (an
-//! unterminated string) it stops and lets the parser report the text.
+//! and comments are skipped as the splitter skips them. An unterminated string or comment is
+//! not skipped: the scan goes on after its opening (kdl recovers from such errors and parses
+//! on, so the braces after it count).
 
 use super::splitter::{
     block_comment_depth, multiline_string_end, quoted_string_end, raw_string_end, raw_string_hashes,
@@ -36,21 +37,21 @@ pub fn too_deep(text: &str) -> Option<(usize, &'static str)> {
                 match block_comment_depth(bytes, i, MAX_DEPTH) {
                     Ok(end) => i = end,
                     Err(Some(at)) => return Some((at, "block comments")),
-                    Err(None) => return None,
+                    Err(None) => i += 2,
                 }
                 continue;
             }
             b'#' if raw_string_hashes(bytes, i).is_some() => {
-                let hashes = raw_string_hashes(bytes, i)?;
-                i = raw_string_end(bytes, i + hashes + 1, hashes)?;
+                let hashes = raw_string_hashes(bytes, i).unwrap_or_default();
+                i = raw_string_end(bytes, i + hashes + 1, hashes).unwrap_or(i + hashes + 1);
                 continue;
             }
             b'"' if bytes[i..].starts_with(b"\"\"\"") => {
-                i = multiline_string_end(bytes, i + 3)?;
+                i = multiline_string_end(bytes, i + 3).unwrap_or(i + 3);
                 continue;
             }
             b'"' => {
-                i = quoted_string_end(bytes, i + 1)?;
+                i = quoted_string_end(bytes, i + 1).unwrap_or(i + 1);
                 continue;
             }
             _ => {}
@@ -88,5 +89,10 @@ mod tests {
         );
         let braces_in_string = format!("a \"{}\"", "{".repeat(5000));
         assert_eq!(too_deep(&braces_in_string), None);
+        // kdl parses on after an unterminated string: so does the scan.
+        for opening in ["a \"abc\n", "a #\"abc\n", "a \"\"\"\n", "a /* \n"] {
+            let text = format!("{opening}{}{}", "b {".repeat(3000), "}".repeat(3000));
+            assert!(too_deep(&text).is_some(), "{opening:?}");
+        }
     }
 }
