@@ -13,6 +13,7 @@ mod escaping;
 mod import;
 mod init;
 mod new_layout;
+mod property;
 mod support;
 mod workspace;
 mod write_discipline;
