@@ -50,11 +50,13 @@ for target in $targets; do
     if cargo +nightly fuzz run --sanitizer none "$target" "fuzz/corpus/$target" -- \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -max_len=262144 \
         -print_final_stats=1 >"$log" 2>&1; then
-        echo "  $target: $(grep -m1 'stat::number_of_executed_units' "$log" | awk '{print $2}') executions, no finding"
+        echo "  $target: $(grep -am1 'stat::number_of_executed_units' "$log" | awk '{print $2}') executions, no finding"
     else
         status=1
         echo "  $target: FINDING (see $log)"
-        grep -E 'ERROR|panicked|Test unit written' "$log" | head -5 | sed 's/^/    /'
+        grep -aE 'ERROR|panicked|Test unit written|signal' "$log" | head -5 | sed 's/^/    /' || true
+        # A stack overflow kills the process before libFuzzer can save the input (no
+        # sanitizer): rerun with `--sanitizer address` to catch it with its input.
     fi
 done
 exit "$status"
