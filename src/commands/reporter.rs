@@ -84,7 +84,8 @@ impl Reporter {
                 }
             }
             CommandError::OutOfDate { count, total, plan } => crate::errln!(
-                "{count} of {total} generated files are out of date; run `bakeplan compile {plan}`"
+                "{count} of {total} generated files {} out of date; run `bakeplan compile {plan}`",
+                if *count == 1 { "is" } else { "are" }
             ),
             CommandError::BuildFailed(services) if services.is_empty() => {
                 self.error("the build failed (see buildx's output above)");
