@@ -125,3 +125,31 @@ fn a_shallow_clone_says_why_it_cannot_answer() {
     run.assert_status(2);
     assert!(run.stderr.contains("shallow clone"), "{}", run.stderr);
 }
+
+#[test]
+fn a_target_named_context_is_a_dependency() {
+    let test = Test::new()
+        .plan(
+            "service \"base\" { context \"base\"; dockerfile \"base/Dockerfile\"; }\nservice \"app\" {\n    context \"app\"\n    dockerfile \"app/Dockerfile\"\n    contexts { b \"target:base\"; }\n}\n",
+        )
+        .write("base/Dockerfile", "FROM scratch\n")
+        .write("app/Dockerfile", "FROM b\n")
+        .write("changes.txt", "base/x\n");
+    let run = test.run_with(&["affected", "--files", "changes.txt"]);
+    run.assert_status(0);
+    assert_eq!(run.stdout, "base\napp\n");
+    let run = test.run_with(&["graph"]);
+    assert!(
+        run.stdout.contains("  1: base\n  2: app\n"),
+        "{}",
+        run.stdout
+    );
+    let test = test.plan("service \"a\" { dockerfile \"D\"; contexts { x \"target:nope\"; }; }\n");
+    let run = test.run_with(&["compile"]);
+    run.assert_status(2);
+    assert!(
+        run.stderr.contains("bakeplan::unknown-service"),
+        "{}",
+        run.stderr
+    );
+}
