@@ -9,6 +9,8 @@ mod commands;
 mod conformance;
 mod crashes;
 mod e2e;
+mod e2e_node;
+mod e2e_rustgo;
 mod escaping;
 mod import;
 mod init;
