@@ -49,7 +49,14 @@ pub fn compile(source: &PlanSource) -> Result<Compilation, PlanErrors> {
     timings.lap("graph");
     let outputs = emit(source, &plan, &templates)?;
     timings.lap("emit");
-    let warnings = warnings(source, &plan);
+    let mut warnings = warnings(source, &plan);
+    // Every command that compiles (compile, bake, graph…) warns when bake itself will be slow;
+    // the exact count (reach per service) only when the cheap total could reach the threshold.
+    if graph.path_total() >= crate::graph::view::PATH_WARNING_THRESHOLD
+        && let Some(warning) = crate::graph::view::GraphView::new(&plan, &graph).path_warning()
+    {
+        warnings.push(warning);
+    }
     timings.lap("warnings");
     Ok(Compilation {
         plan,
@@ -82,7 +89,7 @@ impl StageTimings {
 
     fn lap(&self, stage: &str) {
         if let Some(start) = self.start {
-            eprintln!(
+            crate::errln!(
                 "timing: {stage} done at {:.1} ms",
                 start.elapsed().as_secs_f64() * 1000.0
             );
@@ -137,6 +144,24 @@ fn emit(
         }
     }
     outputs.find_stale_overlays(source, &plan.bake_path);
+    outputs.inputs.push(source.file_name.clone());
+    outputs.inputs.extend(
+        templates
+            .templates
+            .values()
+            .filter_map(|def| match &def.origin {
+                crate::plan::template_set::TemplateOrigin::Plan(path) => Some(path.clone()),
+                crate::plan::template_set::TemplateOrigin::BuiltIn => None,
+            }),
+    );
+    outputs.inputs.extend(
+        plan.services
+            .iter()
+            .filter_map(|service| match &service.build {
+                Build::Dockerfile { path } => Some(path.clone()),
+                Build::Template { .. } | Build::Library => None,
+            }),
+    );
     errors.into_result(outputs)
 }
 

@@ -1,17 +1,9 @@
-//! bakeplan: compile a KDL build plan into a docker-bake file and templated Dockerfiles.
-//!
-//! The pipeline (see `compiler`), one folder per stage: `plan` (parse → lower into the raw plan
-//! → template set → resolve into the plan) → `graph` → `emit` (bake model + Dockerfiles →
-//! output set); `commands` run it and report.
-
-mod cli;
-mod commands;
-mod compiler;
-mod emit;
-mod graph;
-mod plan;
+//! The `bakeplan` executable: parses the command line and dispatches to `bakeplan::commands`
+//! (the library, `lib.rs`, holds the pipeline).
 
 use std::process::ExitCode;
+
+use bakeplan::{cli, commands};
 
 use clap::Parser;
 
@@ -35,12 +27,14 @@ fn main() -> ExitCode {
         cli::Command::Init(args) => commands::init::run(args),
         cli::Command::Completions(args) => {
             use clap::CommandFactory as _;
+            let mut script = Vec::new();
             clap_complete::generate(
                 args.shell,
                 &mut cli::Cli::command(),
                 "bakeplan",
-                &mut std::io::stdout(),
+                &mut script,
             );
+            bakeplan::out!("{}", String::from_utf8_lossy(&script));
             Ok(())
         }
     };

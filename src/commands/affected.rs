@@ -4,7 +4,7 @@ use std::io::Read as _;
 
 use crate::cli::{AffectedArgs, AffectedFormat};
 use crate::commands::error::CommandError;
-use crate::commands::git::git_changes;
+use crate::commands::git::{git_changes, parse_file_list};
 use crate::commands::reporter::Reporter;
 use crate::commands::session::Session;
 use crate::graph::affected::{Affected, affected};
@@ -22,13 +22,37 @@ pub fn changed_files(
             std::io::stdin()
                 .read_to_string(&mut text)
                 .map_err(|error| format!("cannot read standard input: {error}"))?;
-            Ok(text.lines().map(str::to_owned).collect())
+            Ok(relative_to_plan(session, parse_file_list(&text)))
         }
-        (None, Some(path)) => std::fs::read_to_string(path)
-            .map(|text| text.lines().map(str::to_owned).collect())
+        (None, Some(path)) => crate::plan::fs::read_named(path)
+            .map(|text| relative_to_plan(session, parse_file_list(&text)))
             .map_err(|error| format!("cannot read {path}: {error}")),
         (None, None) => Err("give --since REF or --files FILE".to_owned()),
     }
+}
+
+/// Absolute names inside the plan folder become relative to it (its path as given, or its real
+/// path); other names are kept as they are.
+fn relative_to_plan(session: &Session, files: Vec<String>) -> Vec<String> {
+    let dir = &session.source.dir;
+    let absolute = std::path::absolute(dir)
+        .ok()
+        .and_then(|path| camino::Utf8PathBuf::from_path_buf(path).ok());
+    let real = crate::plan::fs::real_path(dir).ok();
+    files
+        .into_iter()
+        .map(|file| {
+            let path = camino::Utf8Path::new(&file);
+            if !path.is_absolute() {
+                return file;
+            }
+            [absolute.as_ref(), real.as_ref()]
+                .into_iter()
+                .flatten()
+                .find_map(|base| path.strip_prefix(base).ok())
+                .map_or_else(|| file.clone(), |inside| inside.as_str().to_owned())
+        })
+        .collect()
 }
 
 pub fn compute(
@@ -52,14 +76,14 @@ pub fn run(args: &AffectedArgs, reporter: &Reporter) -> Result<(), CommandError>
     match args.format {
         AffectedFormat::Names => {
             for name in &result.services {
-                println!("{name}");
+                crate::outln!("{name}");
             }
         }
-        AffectedFormat::Json => println!(
+        AffectedFormat::Json => crate::outln!(
             "{}",
             serde_json::to_string_pretty(&result).expect("serializes")
         ),
-        AffectedFormat::Bake => println!("{}", result.services.join(" ")),
+        AffectedFormat::Bake => crate::outln!("{}", result.services.join(" ")),
     }
     Ok(())
 }

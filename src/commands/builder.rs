@@ -225,11 +225,11 @@ fn rm_commands(builder: &Builder, existing: &Existing) -> Vec<Vec<String>> {
 /// Prints each command; runs them unless `dry_run`.
 fn execute(commands: &[Vec<String>], dry_run: bool, nothing: &str) -> Result<(), CommandError> {
     if commands.is_empty() {
-        println!("{nothing}; nothing to do");
+        crate::outln!("{nothing}; nothing to do");
         return Ok(());
     }
     for command in commands {
-        println!("{}", shell_words(command));
+        crate::outln!("{}", shell_words(command));
         if dry_run {
             continue;
         }
@@ -268,12 +268,12 @@ fn shell_words(command: &[String]) -> String {
 }
 
 fn status(builder: &Builder, existing: &Existing) -> Result<(), CommandError> {
-    println!("builder {} (driver {})", builder.name, builder.driver);
+    crate::outln!("builder {} (driver {})", builder.name, builder.driver);
     if builder.driver == "docker" {
         let endpoint = builder.nodes[0].endpoint.clone().unwrap_or_default();
         return match &existing.context {
             Some(current) if *current == endpoint => {
-                println!(
+                crate::outln!(
                     "  docker context {}: {current} (as in the plan)",
                     builder.name
                 );
@@ -298,7 +298,7 @@ fn status(builder: &Builder, existing: &Existing) -> Result<(), CommandError> {
     let mut differs = false;
     for node in &builder.nodes {
         if let Some((_, state, platforms)) = nodes.iter().find(|(name, _, _)| name == &node.name) {
-            println!(
+            crate::outln!(
                 "  node {}: {state}, platforms {}",
                 node.name,
                 if platforms.is_empty() {
@@ -309,13 +309,13 @@ fn status(builder: &Builder, existing: &Existing) -> Result<(), CommandError> {
             );
         } else {
             differs = true;
-            println!("  node {}: missing", node.name);
+            crate::outln!("  node {}: missing", node.name);
         }
     }
     for (name, _, _) in nodes {
         if !builder.nodes.iter().any(|node| &node.name == name) {
             differs = true;
-            println!("  node {name}: not in the plan");
+            crate::outln!("  node {name}: not in the plan");
         }
     }
     if differs {

@@ -8,6 +8,7 @@ use crate::commands::reporter::Reporter;
 use crate::commands::session::Session;
 use crate::compiler::Compilation;
 use crate::emit::output_set::FileStatus;
+use crate::emit::write::PARTIAL_WRITE;
 use crate::plan::source::PlanSource;
 
 pub fn run(args: &CompileArgs, reporter: &Reporter) -> Result<(), CommandError> {
@@ -33,14 +34,14 @@ fn check(source: &PlanSource, compilation: &Compilation) -> Result<(), CommandEr
         .drift(source)
         .map_err(|errors| CommandError::plan_closed(errors, Some(source), Closing::Silent))?;
     if drift.is_empty() {
-        println!(
+        crate::outln!(
             "{total} generated files are up to date with {}",
             source.path
         );
         return Ok(());
     }
     for (_, diff) in &drift {
-        print!("{diff}");
+        crate::out!("{diff}");
     }
     Err(CommandError::OutOfDate {
         count: drift.len(),
@@ -52,7 +53,7 @@ fn check(source: &PlanSource, compilation: &Compilation) -> Result<(), CommandEr
 fn write(source: &PlanSource, compilation: &Compilation) -> Result<(), CommandError> {
     let outputs = &compilation.outputs;
     let total = outputs.files.len();
-    match outputs.write(source) {
+    match outputs.write(source, None, &[]) {
         Ok(statuses) => {
             let written = statuses
                 .iter()
@@ -81,13 +82,21 @@ fn write(source: &PlanSource, compilation: &Compilation) -> Result<(), CommandEr
                 source.path,
                 total - written
             );
-            print!("{report}");
+            crate::out!("{report}");
             Ok(())
         }
-        Err(errors) => Err(CommandError::plan_closed(
-            errors,
-            Some(source),
-            Closing::NothingWritten,
-        )),
+        Err(errors) => {
+            // A write that failed part-way and could not be undone says itself what is left.
+            let partial = errors.0.iter().any(|error| error.code == PARTIAL_WRITE);
+            Err(CommandError::plan_closed(
+                errors,
+                Some(source),
+                if partial {
+                    Closing::Silent
+                } else {
+                    Closing::NothingWritten
+                },
+            ))
+        }
     }
 }

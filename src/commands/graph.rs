@@ -10,10 +10,8 @@ use crate::graph::view::GraphView;
 
 pub fn run(args: &GraphArgs, reporter: &Reporter) -> Result<(), CommandError> {
     let session = Session::load(&args.plan, reporter)?;
+    // The path warning, if any, came with the compile's warnings.
     let view = GraphView::new(&session.compilation.plan, &session.compilation.graph);
-    if let Some(warning) = view.path_warning() {
-        reporter.warning(&warning);
-    }
     let text = match args.format {
         GraphFormat::Text => graph_format::text(&view),
         GraphFormat::Dot => graph_format::dot(&view),
@@ -25,6 +23,6 @@ pub fn run(args: &GraphArgs, reporter: &Reporter) -> Result<(), CommandError> {
             shard::matrix(&shard::shards(&services, usize::from(args.shards)))
         }
     };
-    print!("{text}");
+    crate::out!("{text}");
     Ok(())
 }

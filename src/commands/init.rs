@@ -450,15 +450,15 @@ fn init(args: &InitArgs) -> Result<(), String> {
     }
     let plan = write_plan(workspace, &projects, &mut notes);
     if args.dry_run {
-        print!("{plan}");
+        crate::out!("{plan}");
     } else {
         write_new(&output, &plan).map_err(|error| format!("{}: {error}", display(&output)))?;
     }
     for note in &notes {
-        eprintln!("guessed: {note}");
+        crate::errln!("guessed: {note}");
     }
     if !args.dry_run {
-        eprintln!(
+        crate::errln!(
             "wrote {}; next: `bakeplan compile {}`",
             display(&output),
             display(&output)

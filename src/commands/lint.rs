@@ -60,7 +60,7 @@ pub fn run(args: &LintArgs, reporter: &Reporter) -> Result<(), CommandError> {
             Ok(found) => {
                 let origin = plan_line(&session, service);
                 if found.is_empty() {
-                    println!("ok        {} ({})", service.name, origin);
+                    crate::outln!("ok        {} ({})", service.name, origin);
                 }
                 for warning in &found {
                     let line = warning
@@ -68,7 +68,7 @@ pub fn run(args: &LintArgs, reporter: &Reporter) -> Result<(), CommandError> {
                         .as_ref()
                         .and_then(|location| location.ranges.first())
                         .map_or(String::new(), |range| format!(":{}", range.start.line));
-                    println!(
+                    crate::outln!(
                         "warning   {} ({}): {}{line}: {} — {} {}",
                         service.name,
                         origin,
@@ -89,7 +89,7 @@ pub fn run(args: &LintArgs, reporter: &Reporter) -> Result<(), CommandError> {
         }
     }
     if warnings == 0 {
-        println!(
+        crate::outln!(
             "no warnings in {} Dockerfiles",
             session.compilation.plan.targets().count()
         );
@@ -121,7 +121,8 @@ fn check_service(
             .get(output)
             .map(|file| file.contents.clone())
             .unwrap_or_default(),
-        Build::Dockerfile { path } => std::fs::read_to_string(session.source.dir.join(path))
+        Build::Dockerfile { path } => crate::plan::fs::PlanRoot::new(&session.source.dir)
+            .and_then(|root| root.read(path, crate::plan::fs::FILE_LIMIT))
             .map_err(|error| {
                 format!("cannot read {}: {error}", session.source.display_path(path))
             })?,

@@ -13,6 +13,8 @@ pub mod import;
 pub mod init;
 pub mod lint;
 pub mod new;
+pub mod output;
+pub mod render;
 pub mod reporter;
 pub mod session;
 pub mod templates;

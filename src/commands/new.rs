@@ -88,31 +88,17 @@ pub fn run(args: &NewArgs, reporter: &Reporter) -> Result<(), CommandError> {
     // Compile the edited plan in memory: only a plan that compiles is written.
     let source = PlanSource::from_text(&session.source.path, edited);
     let compilation = compile(&source).map_err(|errors| CommandError::plan(errors, &source))?;
-    // Checked before the plan is written: a hand-written file in the way leaves it untouched.
-    let current = compilation
+    // One transaction: the edited plan, the context folder and every generated file; a
+    // hand-written file in the way leaves the plan untouched.
+    match compilation
         .outputs
-        .check_targets(&source)
-        .map_err(|errors| CommandError::plan(errors, &source))?;
-    if let Err(error) = std::fs::create_dir_all(source.dir.join(&context)) {
-        return Err(CommandError::Io(format!(
-            "cannot create {}: {error}",
-            source.display_path(&context)
-        )));
-    }
-    if let Err(error) =
-        crate::emit::output_set::write_atomically(&source, &source.file_name, &source.text)
+        .write(&source, Some(&source.text), &[&context])
     {
-        return Err(CommandError::Io(format!(
-            "cannot write {}: {error}",
-            source.path
-        )));
-    }
-    match compilation.outputs.write_over(&source, &current) {
         Ok(statuses) => {
-            println!("added service `{}` to {}", args.name, source.path);
+            crate::outln!("added service `{}` to {}", args.name, source.path);
             for (path, status) in statuses {
                 if status == crate::emit::output_set::FileStatus::Written {
-                    println!("wrote     {}", source.display_path(&path));
+                    crate::outln!("wrote     {}", source.display_path(&path));
                 }
             }
             Ok(())

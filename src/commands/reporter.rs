@@ -7,7 +7,8 @@ use miette::{GraphicalReportHandler, GraphicalTheme};
 
 use crate::cli::ColorChoice;
 use crate::commands::error::{Closing, CommandError};
-use crate::plan::error::PlanErrors;
+use crate::commands::render;
+use crate::plan::error::{Origin, PlanErrors};
 use crate::plan::source::PlanSource;
 
 pub struct Reporter {
@@ -26,7 +27,8 @@ impl Reporter {
         Self { color }
     }
 
-    /// Every error, its spans shown in `plan` (or in the source the error names).
+    /// The errors, their spans shown in `plan` (or in the source the error names): the first
+    /// `render::SHOWN` in full, then how many more; plan text escaped (see `render`).
     pub fn render(&self, errors: &PlanErrors, plan: Option<&PlanSource>) -> String {
         let theme = if self.color {
             GraphicalTheme::unicode()
@@ -34,20 +36,27 @@ impl Reporter {
             GraphicalTheme::unicode_nocolor()
         };
         let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
-        let named = plan.map(PlanSource::named);
+        let named = plan.map(|plan| render::safe_source(&plan.named()));
         let mut out = String::new();
-        for error in &errors.0 {
-            let _ = handler.render_report(&mut out, &error.located(named.as_ref()));
+        for error in errors.0.iter().take(render::SHOWN) {
+            let text = match &error.origin {
+                Origin::Plan => named.as_ref(),
+                Origin::Named(own) => Some(own),
+                Origin::Nowhere => None,
+            };
+            let safe = render::safe_error(error, text);
+            let _ = handler.render_report(&mut out, &safe.located(named.as_ref()));
             out.push('\n');
         }
+        out.push_str(&render::more_line(errors.0.len()));
         out
     }
 
     pub fn error(&self, message: &str) {
         if self.color {
-            eprintln!("\x1b[31merror\x1b[0m: {message}");
+            crate::errln!("\x1b[31merror\x1b[0m: {}", render::escape_controls(message));
         } else {
-            eprintln!("error: {message}");
+            crate::errln!("error: {}", render::escape_controls(message));
         }
     }
 
@@ -62,22 +71,23 @@ impl Reporter {
                 source,
                 closing,
             } => {
-                eprint!("{}", self.render(errors, source.as_ref()));
+                crate::err!("{}", self.render(errors, source.as_ref()));
                 match (closing, source) {
                     (Closing::Counted, Some(source)) => {
                         let count = errors.0.len();
-                        eprintln!(
+                        crate::errln!(
                             "error: {count} {} in {}; nothing was written",
                             if count == 1 { "problem" } else { "problems" },
                             source.path
                         );
                     }
-                    (Closing::NothingWritten, _) => eprintln!("error: nothing was written"),
+                    (Closing::NothingWritten, _) => crate::errln!("error: nothing was written"),
                     _ => {}
                 }
             }
-            CommandError::OutOfDate { count, total, plan } => eprintln!(
-                "{count} of {total} generated files are out of date; run `bakeplan compile {plan}`"
+            CommandError::OutOfDate { count, total, plan } => crate::errln!(
+                "{count} of {total} generated files {} out of date; run `bakeplan compile {plan}`",
+                if *count == 1 { "is" } else { "are" }
             ),
             CommandError::BuildFailed(services) if services.is_empty() => {
                 self.error("the build failed (see buildx's output above)");
@@ -85,15 +95,18 @@ impl Reporter {
             CommandError::BuildFailed(services) => {
                 self.error(&format!("the build failed: {}", services.join(", ")));
             }
-            CommandError::LintWarnings(count) => println!("{count} warnings"),
+            CommandError::LintWarnings(count) => crate::outln!("{count} warnings"),
         }
     }
 
     pub fn warning(&self, message: &str) {
         if self.color {
-            eprintln!("\x1b[33mwarning\x1b[0m: {message}");
+            crate::errln!(
+                "\x1b[33mwarning\x1b[0m: {}",
+                render::escape_controls(message)
+            );
         } else {
-            eprintln!("warning: {message}");
+            crate::errln!("warning: {}", render::escape_controls(message));
         }
     }
 }

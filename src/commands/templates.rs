@@ -21,10 +21,10 @@ pub fn run(args: &TemplatesArgs) -> Result<(), CommandError> {
             .map_err(|errors| CommandError::plan_closed(errors, Some(&source), Closing::Silent))?
     };
     match &args.name {
-        None => print!("{}", list(&templates)),
+        None => crate::out!("{}", list(&templates)),
         Some(name) => {
             if let Some(def) = templates.templates.get(name) {
-                print!("{}", describe(def));
+                crate::out!("{}", describe(def));
             } else {
                 let hint = did_you_mean(name, templates.templates.keys().map(String::as_str))
                     .unwrap_or_else(|| {

@@ -24,8 +24,9 @@ pub struct BakeFile {
 pub struct BakeVariable {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default: Option<BakeString>,
+    /// Not a template for bake: JSON keeps it as written, HCL escapes it (`hcl.rs`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<BakeString>,
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -102,7 +103,12 @@ fn cache_entries(
         }
         entries.push(entry);
     }
-    entries.extend(extra.iter().cloned());
+    // `{service}` in a raw entry too: each service its own cache (`type=local,dest=c/{service}`).
+    entries.extend(
+        extra
+            .iter()
+            .map(|entry| entry.replace_literal("{service}", service)),
+    );
     entries
 }
 
@@ -133,7 +139,7 @@ impl BakeFile {
                     variable.name.clone(),
                     BakeVariable {
                         default: variable.default.clone(),
-                        description: variable.description.clone(),
+                        description: variable.description.as_ref().map(BakeString::display),
                     },
                 )
             })

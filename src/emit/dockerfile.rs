@@ -11,6 +11,9 @@ use crate::plan::error::PlanError;
 use crate::plan::model::Service;
 use crate::plan::template_set::TemplateSet;
 
+/// The steps one Dockerfile render may take.
+pub const RENDER_FUEL: u64 = 2_000_000;
+
 pub struct DockerfileRenderer<'t> {
     env: Environment<'static>,
     templates: &'t TemplateSet,
@@ -34,6 +37,9 @@ impl<'t> DockerfileRenderer<'t> {
     pub fn new(templates: &'t TemplateSet) -> Result<Self, PlanError> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
+        // A plan template can loop without end (`range` inside `range`…): each render gets a
+        // budget of steps; the built-ins use a few thousand.
+        env.set_fuel(Some(RENDER_FUEL));
         env.set_debug(true);
         env.set_syntax(
             SyntaxConfig::builder()
@@ -99,9 +105,15 @@ impl<'t> DockerfileRenderer<'t> {
 
 /// A minijinja error as a diagnostic pointing into the template.
 fn template_error(templates: &TemplateSet, name: &str, error: &Error) -> PlanError {
-    let mut message = error
-        .detail()
-        .map_or_else(|| error.kind().to_string(), str::to_owned);
+    let mut message = if error.kind() == ErrorKind::OutOfFuel {
+        format!(
+            "the template ran out of fuel: rendering took more than {RENDER_FUEL} steps (an endless or huge loop?)"
+        )
+    } else {
+        error
+            .detail()
+            .map_or_else(|| error.kind().to_string(), str::to_owned)
+    };
     if let Some(line) = error.line() {
         message = format!("{message} (template line {line})");
     }

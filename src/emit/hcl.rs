@@ -9,6 +9,8 @@ use hcl::{Block, Body};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::plan::bake_string::escape_literal;
+
 /// Top-level keys written as labeled blocks: `variable "NAME" { ... }` and so on.
 const BLOCK_KINDS: &[&str] = &["variable", "group", "target"];
 
@@ -24,7 +26,15 @@ pub fn to_hcl<T: Serialize>(model: &T, marker: &str) -> String {
                 let mut block = Block::builder(*kind).add_label(label.as_str());
                 if let Value::Object(attributes) = attributes {
                     for (key, value) in attributes {
-                        block = block.add_attribute((key.as_str(), expression(value)));
+                        let value = match (*kind, key.as_str(), value) {
+                            // HCL reads a variable's description as a template, JSON does not:
+                            // the model holds it as written.
+                            ("variable", "description", Value::String(text)) => {
+                                Value::String(escape_literal(text))
+                            }
+                            _ => value.clone(),
+                        };
+                        block = block.add_attribute((key.as_str(), expression(&value)));
                     }
                 }
                 body = body.add_block(block.build());

@@ -9,3 +9,4 @@ pub mod dockerignore;
 pub mod hcl;
 pub mod marker;
 pub mod output_set;
+pub mod write;

@@ -46,9 +46,8 @@ pub fn affected(
 ) -> Result<Affected, String> {
     let changed_files: Vec<String> = changed_files
         .iter()
-        .map(|file| file.trim())
         .filter(|file| !file.is_empty())
-        .filter_map(normalize)
+        .filter_map(|file| normalize(file))
         .collect();
     let plan_changed = changed_files.iter().any(|file| file == plan_file);
     let mut touched = BTreeSet::new();

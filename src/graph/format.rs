@@ -60,8 +60,10 @@ pub fn text(view: &GraphView) -> String {
         } else {
             format!(" ← {}", needs.join(", "))
         };
+        // Padded by hand: `{:<width$}` panics on a width past 65,535 (a name that long).
+        let padding = " ".repeat(width.saturating_sub(service.name.chars().count()));
         let line = format!(
-            "  {:<width$}{}{}{}",
+            "  {}{padding}{}{}{}",
             service.name,
             if service.library { " (library)" } else { "" },
             needs,

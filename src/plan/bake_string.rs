@@ -123,6 +123,13 @@ impl BakeString {
         out
     }
 
+    /// Whether the string holds a live `${NAME}`.
+    pub fn has_variables(&self) -> bool {
+        self.segments
+            .iter()
+            .any(|segment| matches!(segment, Segment::Variable(_)))
+    }
+
     /// This string followed by `other`.
     #[must_use]
     pub fn concat(mut self, other: &BakeString) -> Self {
@@ -163,7 +170,8 @@ fn interpolation_name(rest: &str) -> Option<&str> {
     .then_some(name)
 }
 
-fn escape_literal(text: &str) -> String {
+/// `${` → `$${`, `%{` → `%%{`: literal text in bake's template syntax.
+pub fn escape_literal(text: &str) -> String {
     text.replace("${", "$${").replace("%{", "%%{")
 }
 

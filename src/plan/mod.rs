@@ -6,6 +6,7 @@ pub mod bake_string;
 pub mod editor;
 pub mod error;
 pub mod files;
+pub mod fs;
 pub mod model;
 pub mod names;
 pub mod parse;

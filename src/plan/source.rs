@@ -17,9 +17,10 @@ pub struct PlanSource {
 }
 
 impl PlanSource {
-    /// Reads the plan file; the caller words the error (see `commands::session::read_plan`).
-    pub fn read(path: &Utf8Path) -> std::io::Result<Self> {
-        let text = std::fs::read_to_string(path)?;
+    /// Reads the plan file (a regular file, bounded, not a link out of its folder: see
+    /// `plan::fs`); the caller words the error (see `commands::session::read_plan`).
+    pub fn read(path: &Utf8Path) -> Result<Self, crate::plan::fs::ReadError> {
+        let text = crate::plan::fs::read_plan(path)?;
         Ok(Self::from_text(path, text))
     }
 

@@ -120,7 +120,13 @@ impl TemplateSet {
         errors: &mut PlanErrors,
     ) {
         let on_disk = source.dir.join(relative);
-        let entries = match std::fs::read_dir(&on_disk) {
+        let root = crate::plan::fs::PlanRoot::new(&source.dir);
+        let listed = root
+            .as_ref()
+            .map_err(ToString::to_string)
+            .and_then(|root| root.resolve(relative).map_err(|error| error.to_string()))
+            .and_then(|real| std::fs::read_dir(real).map_err(|error| error.to_string()));
+        let entries = match listed {
             Ok(entries) => entries,
             Err(error) => {
                 errors.push(
@@ -143,7 +149,11 @@ impl TemplateSet {
         for file in files {
             let name = file.trim_end_matches(TEMPLATE_SUFFIX).to_owned();
             let path = crate::plan::path::join(relative, &file);
-            match std::fs::read_to_string(on_disk.join(&file)) {
+            let read = root.as_ref().map_err(ToString::to_string).and_then(|root| {
+                root.read(&path, crate::plan::fs::FILE_LIMIT)
+                    .map_err(|error| error.to_string())
+            });
+            match read {
                 Ok(text) => {
                     match TemplateDef::parse(&name, TemplateOrigin::Plan(path), &Arc::new(text)) {
                         Ok(def) => {
@@ -224,6 +234,13 @@ impl TemplateDef {
         };
         let header_start = leading + 2;
         let header = &body[..end];
+        if let Some((at, what)) = crate::plan::parse::depth::too_deep(header) {
+            return Err(header_error(
+                SourceSpan::new((header_start + at).into(), 1),
+                format!("the header of template `{name}` has {what} nested too deeply"),
+                "too deep",
+            ));
+        }
         let document = KdlDocument::parse(header).map_err(|error| {
             let span = error.diagnostics.first().map_or(
                 SourceSpan::new(header_start.into(), 0),

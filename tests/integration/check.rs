@@ -63,8 +63,7 @@ fn check_is_clean_when_in_sync_and_shows_a_diff_with_exit_1_on_drift() {
         run.stdout
     );
     assert!(
-        run.stderr
-            .contains("1 of 4 generated files are out of date"),
+        run.stderr.contains("1 of 4 generated files is out of date"),
         "{}",
         run.stderr
     );

@@ -64,7 +64,7 @@ impl Test {
 
     /// Runs the binary with these arguments and environment variables.
     pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_bakeplan"));
+        let mut command = Command::new(binary());
         command
             .current_dir(self.path())
             .args(args)
@@ -125,6 +125,15 @@ impl Run {
         );
         self
     }
+}
+
+/// The executable under test: this build's, or `BAKEPLAN_BIN` (to show that a test fails with
+/// an older build).
+pub fn binary() -> PathBuf {
+    std::env::var_os("BAKEPLAN_BIN").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_bakeplan")),
+        PathBuf::from,
+    )
 }
 
 pub fn repo_root() -> PathBuf {

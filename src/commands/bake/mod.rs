@@ -69,11 +69,11 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> Result<(), CommandError> {
     if args.affected {
         match affected_command::compute(&session, args.since.as_deref(), None) {
             Ok(affected) if affected.services.is_empty() => {
-                println!("no service is affected; nothing to build");
+                crate::outln!("no service is affected; nothing to build");
                 return Ok(());
             }
             Ok(affected) => {
-                println!("affected: {}", affected.services.join(", "));
+                crate::outln!("affected: {}", affected.services.join(", "));
                 targets.extend(affected.services);
             }
             Err(message) => return Err(CommandError::Usage(message)),
@@ -83,7 +83,11 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> Result<(), CommandError> {
         return Err(CommandError::Usage(message));
     }
     // Compile: the files buildx reads must be the plan's.
-    match session.compilation.outputs.write(&session.source) {
+    match session
+        .compilation
+        .outputs
+        .write(&session.source, None, &[])
+    {
         Ok(statuses) => {
             let count = |wanted: crate::emit::output_set::FileStatus| {
                 statuses
@@ -91,7 +95,7 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> Result<(), CommandError> {
                     .filter(|(_, status)| *status == wanted)
                     .count()
             };
-            eprintln!(
+            crate::errln!(
                 "compiled {}: {} files written, {} unchanged",
                 session.source.path,
                 count(crate::emit::output_set::FileStatus::Written),
@@ -163,10 +167,10 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> Result<(), CommandError> {
                 &bake_files(args, plan),
             )?;
             if part.services.is_empty() {
-                println!("shard {index}/{count} has no service to build");
+                crate::outln!("shard {index}/{count} has no service to build");
                 return Ok(());
             }
-            eprintln!(
+            crate::errln!(
                 "shard {index}/{count}: {}",
                 part.services
                     .iter()
@@ -225,10 +229,10 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> Result<(), CommandError> {
             .args(&args.buildx_args)
             .args(&names)
             .env("BUILDX_METADATA_PROVENANCE", "disabled");
-        eprintln!("running: {}", describe(&command));
+        crate::errln!("running: {}", describe(&command));
         single::run(command, &services, progress)
     } else {
-        eprintln!(
+        crate::errln!(
             "running: {} … SERVICE, once per service ({}{})",
             describe(&command("SERVICE"))
                 .split(" --progress")
@@ -264,7 +268,7 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> Result<(), CommandError> {
         }
     }
     let _ = std::fs::remove_dir_all(&metadata_dir);
-    eprint!("{}", summary::text(&reports, &images, total));
+    crate::err!("{}", summary::text(&reports, &images, total));
     if let Some(path) = &args.json {
         let text = summary::json(&reports, &images, total);
         let written = if path.as_str() == "-" {

@@ -69,13 +69,13 @@ pub fn part(
         let wait = Duration::from_secs(args.shard_wait);
         for dependency in &external {
             let reference = &references[*dependency];
-            eprintln!(
+            crate::errln!(
                 "shard {index}/{count}: {dependency} comes from shard {}/{count}: {reference}",
                 owner(dependency)
             );
             let digest = digest(docker, reference, wait).map_err(CommandError::Failed)?;
             let repository = repository(reference);
-            eprintln!("shard {index}/{count}: {dependency} is {repository}@{digest}");
+            crate::errln!("shard {index}/{count}: {dependency} is {repository}@{digest}");
             for (service, context, _) in edges.iter().filter(|(_, _, dep)| dep == dependency) {
                 sets.extend([
                     "--set".to_owned(),
@@ -183,7 +183,7 @@ fn digest(docker: &[String], reference: &str, wait: Duration) -> Result<String, 
             ));
         }
         if !said {
-            eprintln!("waiting for {reference} (pushed by another shard)…");
+            crate::errln!("waiting for {reference} (pushed by another shard)…");
             said = true;
         }
         std::thread::sleep(Duration::from_secs(2));

@@ -104,7 +104,7 @@ fn import_compose(args: &crate::cli::ImportComposeArgs) -> Result<(), String> {
     let result = importer.import(&root)?;
     if result.services == 0 {
         for note in &result.notes {
-            eprintln!("note: {note}");
+            crate::errln!("note: {note}");
         }
         return Err(
             "no service could be imported (a plan needs at least one service with a `build`)"
@@ -113,11 +113,11 @@ fn import_compose(args: &crate::cli::ImportComposeArgs) -> Result<(), String> {
     }
 
     if args.dry_run {
-        print!("{}", result.plan);
+        crate::out!("{}", result.plan);
         for (path, text) in &result.inline_files {
-            println!("// would write {}:", display(path));
+            crate::outln!("// would write {}:", display(path));
             for line in text.lines() {
-                println!("//   {line}");
+                crate::outln!("//   {line}");
             }
         }
     } else {
@@ -143,10 +143,10 @@ fn import_compose(args: &crate::cli::ImportComposeArgs) -> Result<(), String> {
             .map_err(|error| format!("{}: {error}", display(&output)))?;
     }
     for note in &result.notes {
-        eprintln!("note: {note}");
+        crate::errln!("note: {note}");
     }
     if !args.dry_run {
-        eprintln!(
+        crate::errln!(
             "wrote {} ({} services); next: `bakeplan compile {}`",
             display(&output),
             result.services,

@@ -3,6 +3,7 @@
 //! on every core, then merged in plan order; any doubt, and any error, falls back to one parse
 //! of the whole.
 
+pub mod depth;
 pub mod lower;
 mod splitter;
 pub mod syntax;
@@ -26,6 +27,7 @@ pub fn parse_and_lower(source: &PlanSource) -> Result<(RawPlan, PlanErrors), Pla
     // `BAKEPLAN_PARSE_WHOLE=1` turns the parallel path off: the compile benchmark measures the
     // compile with and without it.
     if source.text.len() >= PARALLEL_THRESHOLD
+        && depth::too_deep(&source.text).is_none()
         && std::env::var_os("BAKEPLAN_PARSE_WHOLE").is_none()
         && let Some(lowered) = lower_in_parallel(source)
     {

@@ -60,13 +60,13 @@ fn memchr(bytes: &[u8], from: usize, needle: u8) -> Option<usize> {
 }
 
 /// `#…#"` at `i`: the number of hashes of a raw string opener.
-fn raw_string_hashes(bytes: &[u8], i: usize) -> Option<usize> {
+pub(super) fn raw_string_hashes(bytes: &[u8], i: usize) -> Option<usize> {
     let hashes = bytes[i..].iter().take_while(|&&b| b == b'#').count();
     (bytes.get(i + hashes) == Some(&b'"')).then_some(hashes)
 }
 
 /// After the opening quote of a raw string with `hashes` hashes: the offset past its end.
-fn raw_string_end(bytes: &[u8], mut i: usize, hashes: usize) -> Option<usize> {
+pub(super) fn raw_string_end(bytes: &[u8], mut i: usize, hashes: usize) -> Option<usize> {
     while i < bytes.len() {
         if bytes[i] == b'"'
             && bytes[i + 1..]
@@ -83,7 +83,7 @@ fn raw_string_end(bytes: &[u8], mut i: usize, hashes: usize) -> Option<usize> {
     None
 }
 
-fn quoted_string_end(bytes: &[u8], mut i: usize) -> Option<usize> {
+pub(super) fn quoted_string_end(bytes: &[u8], mut i: usize) -> Option<usize> {
     while i < bytes.len() {
         match bytes[i] {
             b'\\' => i += 2,
@@ -95,7 +95,7 @@ fn quoted_string_end(bytes: &[u8], mut i: usize) -> Option<usize> {
     None
 }
 
-fn multiline_string_end(bytes: &[u8], mut i: usize) -> Option<usize> {
+pub(super) fn multiline_string_end(bytes: &[u8], mut i: usize) -> Option<usize> {
     while i < bytes.len() {
         match bytes[i] {
             b'\\' => i += 2,
@@ -123,6 +123,34 @@ fn block_comment_end(bytes: &[u8], mut i: usize) -> Option<usize> {
         }
     }
     None
+}
+
+/// From `/*` at `i`: the offset past the comment, `Err(Some(at))` where nesting goes past
+/// `limit`, `Err(None)` when the comment does not end.
+pub(super) fn block_comment_depth(
+    bytes: &[u8],
+    mut i: usize,
+    limit: usize,
+) -> Result<usize, Option<usize>> {
+    let mut depth = 0usize;
+    while i + 1 < bytes.len() {
+        if bytes[i] == b'/' && bytes[i + 1] == b'*' {
+            depth += 1;
+            if depth > limit {
+                return Err(Some(i));
+            }
+            i += 2;
+        } else if bytes[i] == b'*' && bytes[i + 1] == b'/' {
+            depth -= 1;
+            i += 2;
+            if depth == 0 {
+                return Ok(i);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    Err(None)
 }
 
 #[cfg(test)]

@@ -9,6 +9,19 @@ use crate::plan::source::PlanSource;
 
 /// Parses the whole plan text as one KDL v2 document.
 pub fn parse(source: &PlanSource) -> Result<KdlDocument, PlanErrors> {
+    if let Some((at, what)) = super::depth::too_deep(&source.text) {
+        return Err(PlanError::at(
+            source,
+            "bakeplan::too-deep",
+            SourceSpan::new(at.into(), 1),
+            format!(
+                "{what} are nested more than {} levels deep",
+                super::depth::MAX_DEPTH
+            ),
+            "too deep",
+        )
+        .into());
+    }
     KdlDocument::parse(&source.text).map_err(|error| {
         let looks_v1 = ["true", "false", "null"].iter().any(|word| {
             source.text.contains(&format!("={word}")) || source.text.contains(&format!(" {word}\n"))

@@ -41,12 +41,16 @@ impl Resolver<'_> {
                 };
                 let reference = match reference {
                     Some(text) => {
-                        if text.value.chars().any(|c| c.is_whitespace() || c == ',') {
+                        if text
+                            .value
+                            .chars()
+                            .any(|c| c.is_whitespace() || c.is_control() || c == ',' || c == '"')
+                        {
                             self.error(
                                 "bakeplan::bad-value",
                                 text.span,
                                 format!(
-                                    "registry cache ref `{}` holds a space or comma",
+                                    "registry cache ref `{}` holds a space, a comma or a quote",
                                     text.value
                                 ),
                                 "not a valid image reference",
@@ -146,6 +150,29 @@ impl Resolver<'_> {
     /// `labels { KEY "value" }`: image labels.
     pub(super) fn labels(&mut self, map: Option<&RawMap>) -> BTreeMap<String, BakeString> {
         self.bake_map(map, "label", is_label_key)
+    }
+
+    /// `cache-from` / `cache-to` entries: bake reads each as CSV (`type=registry,ref=...`),
+    /// where a `"` inside a field is a syntax error.
+    pub(super) fn cache_specs(&mut self, list: Option<&Vec<Text>>) -> Vec<BakeString> {
+        for text in list.into_iter().flatten() {
+            if text.value.contains('"') || text.value.chars().any(char::is_control) {
+                self.error(
+                    "bakeplan::bad-value",
+                    text.span,
+                    format!(
+                        "cache entry `{}` holds a quote or a control character",
+                        text.value.escape_debug()
+                    ),
+                    "bake reads cache entries as comma-separated key=value fields",
+                )
+                .help = Some(
+                    "cache entries such as `type=registry,ref=REPO:TAG` never need a quote"
+                        .to_owned(),
+                );
+            }
+        }
+        self.bake_list(list)
     }
 
     pub(super) fn bake_list(&mut self, list: Option<&Vec<Text>>) -> Vec<BakeString> {
@@ -262,6 +289,15 @@ impl Resolver<'_> {
                             "expected [A-Za-z_][A-Za-z0-9_]*",
                         );
                         continue;
+                    }
+                    if self.variables.contains(&text.value) {
+                        self.error(
+                            "bakeplan::secret-leak",
+                            text.span,
+                            format!("secret `{}` reads `{}`, which is also a bake variable of this plan", raw.id.value, text.value),
+                            "also a bake variable",
+                        )
+                        .help = Some(format!("with `{0}` set in the environment, bake puts the secret wherever `${{{0}}}` is used (args and labels end in the image): rename the variable or the environment variable", text.value));
                     }
                     SecretSource::Env(text.value.clone())
                 }

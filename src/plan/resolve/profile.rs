@@ -56,11 +56,11 @@ impl Resolver<'_> {
             cache_from: body
                 .cache_from
                 .as_ref()
-                .map(|list| self.bake_list(Some(list))),
+                .map(|list| self.cache_specs(Some(list))),
             cache_to: body
                 .cache_to
                 .as_ref()
-                .map(|list| self.bake_list(Some(list))),
+                .map(|list| self.cache_specs(Some(list))),
             target: body.target.as_ref().map(|text| self.bake(text)),
             network: body
                 .network

@@ -239,6 +239,34 @@ impl Resolver<'_> {
                     );
                     continue;
                 }
+                // `target:NAME` is a bake target: a service of this plan built first, so a
+                // dependency in the graph, the waves and `affected` like `depends-on`.
+                if let Some(target) = value.value.strip_prefix("target:") {
+                    if target == name {
+                        self.error(
+                            "bakeplan::self-dependency",
+                            value.span,
+                            format!("service `{name}` names itself as a named context"),
+                            "a service cannot depend on itself",
+                        );
+                        continue;
+                    }
+                    if !self.service_names.contains(target) || self.library_names.contains(target) {
+                        let text = Text::new(target.to_owned(), value.span);
+                        self.unknown_service(&text, "contexts");
+                        continue;
+                    }
+                    if !dependencies
+                        .iter()
+                        .any(|dependency| dependency.service == target)
+                    {
+                        dependencies.push(Dependency {
+                            service: target.to_owned(),
+                            kind: EdgeKind::DependsOn,
+                            span: value.span,
+                        });
+                    }
+                }
                 let resolved = if is_remote_context(&value.value) {
                     self.bake(value)
                 } else {
@@ -316,8 +344,8 @@ impl Resolver<'_> {
             reference: cache.reference.replace_literal("{service}", &name),
             mode: cache.mode,
         });
-        let cache_from = self.bake_list(own.cache_from.as_ref());
-        let cache_to = self.bake_list(own.cache_to.as_ref());
+        let cache_from = self.cache_specs(own.cache_from.as_ref());
+        let cache_to = self.cache_specs(own.cache_to.as_ref());
         let target = own.target.as_ref().map(|text| self.bake(text));
         let network = self.network(own.network.as_ref());
         let ssh = self.ssh(own.ssh.as_ref());

@@ -8,6 +8,15 @@ use crate::plan::names::is_mount_id;
 use crate::plan::raw::RawPlan;
 use crate::plan::suggestion::did_you_mean;
 
+/// Names bake gives a meaning of its own: HCL's literals, the block kinds a variable would
+/// shadow in expressions, and the variables bake sets.
+fn is_reserved_variable(name: &str) -> bool {
+    matches!(
+        name,
+        "true" | "false" | "null" | "target" | "group" | "variable" | "function"
+    ) || name.starts_with("BAKE_")
+}
+
 impl Resolver<'_> {
     pub(super) fn variables(&mut self, raw: &RawPlan) -> Vec<Variable> {
         let mut seen = BTreeMap::new();
@@ -42,10 +51,32 @@ impl Resolver<'_> {
                     }
                     self.bake(text)
                 });
+                if is_reserved_variable(&variable.name.value) {
+                    self.error(
+                        "bakeplan::reserved-name",
+                        variable.name.span,
+                        format!("`{}` cannot be a bake variable's name", variable.name.value),
+                        "means something else to bake",
+                    )
+                    .help = Some("bake reads `true`, `false` and `null` as values, `target` and `group` as block references, and sets `BAKE_*` itself: pick another name".to_owned());
+                }
+                let description = variable.description.as_ref().map(|text| {
+                    let description = self.bake(text);
+                    if description.has_variables() {
+                        self.error(
+                            "bakeplan::bad-value",
+                            text.span,
+                            format!("the description of variable `{}` uses a variable", variable.name.value),
+                            "bake shows a variable's description as written",
+                        )
+                        .help = Some("write `$${` for a literal `${`".to_owned());
+                    }
+                    description
+                });
                 Variable {
                     name: variable.name.value.clone(),
                     default,
-                    description: variable.description.as_ref().map(|text| self.bake(text)),
+                    description,
                 }
             })
             .collect()

@@ -1,0 +1,104 @@
+//! Entry points for the fuzz targets (`fuzz/`, `scripts/fuzz.sh`). Each runs one command's
+//! pipeline on arbitrary bytes entirely in memory: a fuzzed plan lives in an empty scratch
+//! folder that nothing writes to, and no file is ever written. A panic, a stack overflow or a
+//! hang in any of them is a bug.
+
+use std::sync::OnceLock;
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::compiler::compile;
+use crate::graph::view::GraphView;
+use crate::plan::source::PlanSource;
+
+/// An empty folder the fuzzed plans are placed in (read, never written).
+fn scratch() -> &'static Utf8Path {
+    static DIR: OnceLock<Utf8PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::Builder::new()
+            .prefix("bakeplan-fuzz-")
+            .tempdir()
+            .expect("a temp folder")
+            .keep();
+        Utf8PathBuf::from_path_buf(dir).expect("a UTF-8 temp folder")
+    })
+}
+
+fn source(text: &str) -> PlanSource {
+    PlanSource::from_text(&scratch().join("bakeplan.kdl"), text.to_owned())
+}
+
+/// `compile --check` and `graph` on `bytes` as a plan: parse, lower, resolve, graph, emit
+/// (every bake file and Dockerfile rendered), drift against the empty folder, every graph
+/// format, and `affected` for the plan's own file.
+pub fn fuzz_compile(bytes: &[u8]) {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return;
+    };
+    let source = source(text);
+    let Ok(compilation) = compile(&source) else {
+        return;
+    };
+    let _ = compilation.outputs.drift(&source);
+    let view = GraphView::new(&compilation.plan, &compilation.graph);
+    let _ = view.path_warning();
+    for format in [
+        crate::graph::format::text,
+        crate::graph::format::dot,
+        crate::graph::format::mermaid,
+        crate::graph::format::json,
+    ] {
+        let _ = format(&view);
+    }
+    let _ = crate::graph::affected::affected(
+        &compilation.plan,
+        &compilation.graph,
+        &source.file_name,
+        std::slice::from_ref(&source.file_name),
+    );
+}
+
+/// A fixed plan the command-input target works on.
+const PLAN: &str = "service \"a\" {\n    context \"a\"\n    template \"python-pip\"\n}\n\nservice \"b\" { context \"b\"; template \"node\"; depends-on \"a\"; }\n";
+
+/// The other commands' inputs: the first byte picks one.
+/// - even: `bakeplan new` on the rest as a plan text (the new service added, the result
+///   compiled; an edit that kdl reproduces must still parse);
+/// - odd: `affected --files` with the rest as the list of changed files, against a fixed plan.
+pub fn fuzz_command_inputs(bytes: &[u8]) {
+    let Some((&selector, rest)) = bytes.split_first() else {
+        return;
+    };
+    let text = String::from_utf8_lossy(rest);
+    if selector % 2 == 0 {
+        let depends_on = ["a".to_owned()];
+        let edited = crate::plan::editor::add_service(
+            &text,
+            &crate::plan::editor::NewService {
+                name: "fuzzed",
+                context: "services/fuzzed",
+                template: "python-pip",
+                depends_on: &depends_on,
+                from: None,
+            },
+        );
+        if let Ok(edited) = edited {
+            assert!(
+                edited.starts_with(text.lines().next().unwrap_or_default()),
+                "the edit kept the plan's first line"
+            );
+            let _ = compile(&source(&edited));
+        }
+    } else {
+        static COMPILED: OnceLock<crate::compiler::Compilation> = OnceLock::new();
+        let compilation =
+            COMPILED.get_or_init(|| compile(&source(PLAN)).expect("the fixed plan compiles"));
+        let files = crate::commands::git::parse_file_list(&text);
+        let _ = crate::graph::affected::affected(
+            &compilation.plan,
+            &compilation.graph,
+            "bakeplan.kdl",
+            &files,
+        );
+    }
+}
