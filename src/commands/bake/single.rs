@@ -24,7 +24,9 @@ struct Reading {
 
 impl Reading {
     fn read(&mut self, line: &str, services: &BTreeSet<&str>) {
-        if let Some(message) = error_line(line) {
+        if let Some(message) = error_line(line)
+            && !message.contains("context canceled")
+        {
             self.last_error = Some(message.clone());
             if let Some(rest) = line.strip_prefix("ERROR: target ")
                 && let Some((name, _)) = rest.split_once(':')
@@ -58,7 +60,12 @@ impl Reading {
                 *state = Some(true);
             } else if rest.starts_with("DONE") {
                 state.get_or_insert(false);
-            } else if let Some(message) = rest.strip_prefix("ERROR: ") {
+            } else if let Some(message) = rest.strip_prefix("ERROR: ")
+                && !message.contains("context canceled")
+                && !message.starts_with("Canceled")
+            {
+                // A step interrupted because another failed says `context canceled`: not its
+                // own failure.
                 self.failed
                     .entry(service.clone())
                     .or_insert_with(|| message.to_owned());
@@ -191,6 +198,8 @@ mod tests {
             "#9 [web build 2/4] RUN make",
             "#8 CACHED",
             "#9 DONE 0.3s",
+            "#10 [api 3/3] RUN sleep 5",
+            "#10 ERROR: context canceled",
             "ERROR: target web: failed to solve: exit code: 2",
         ] {
             reading.read(line, &names);
@@ -199,5 +208,6 @@ mod tests {
         assert_eq!(reading.steps["9"], ("web".to_owned(), Some(false)));
         assert_eq!(reading.failed["web"], "exit code: 2");
         assert!(!reading.steps.contains_key("7"), "FROM is no step");
+        assert!(!reading.failed.contains_key("api"), "canceled, not failed");
     }
 }
