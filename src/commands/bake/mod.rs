@@ -230,7 +230,12 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> Result<(), CommandError> {
             .args(&names)
             .env("BUILDX_METADATA_PROVENANCE", "disabled");
         crate::errln!("running: {}", describe(&command));
-        single::run(command, &services, progress)
+        let root = crate::plan::fs::PlanRoot::new(&session.source.dir).ok();
+        let known = single::Services::new(&services, |name| {
+            let path = plan.service(name)?.dockerfile_path();
+            root.as_ref()?.read(path, 1 << 20).ok()
+        });
+        single::run(command, &services, &known, progress)
     } else {
         crate::errln!(
             "running: {} … SERVICE, once per service ({}{})",

@@ -3,6 +3,11 @@
 //! `--shard` schedule one bake per service instead (`schedule.rs`). The summary is read from
 //! the one build's progress: a step line `#8 [svc 2/3] RUN …` names its service (or the one
 //! service built), `#8 CACHED` / `#8 DONE` say whether it ran, an `ERROR` line names a failure.
+//! `BuildKit` runs a step two targets share once and labels it with one of them: a service
+//! built as another's named context (`late` → `early`) has its steps labelled `[late 2/2]`.
+//! A failing step is therefore given to the service, among the labelled one and its
+//! dependencies, whose Dockerfile holds the source lines buildx quotes for the failure
+//! (`   3 | >>> RUN …`, before build arguments are substituted).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead as _, BufReader, Write as _};
@@ -16,23 +21,127 @@ use super::schedule::{Outcome, Progress, Report, error_line, is_step};
 struct Reading {
     /// Step id → (service, cached).
     steps: BTreeMap<String, (String, Option<bool>)>,
-    /// Services named by an error line, with the error.
+    /// The failure buildx is quoting: the labelled service and the quoted source lines.
+    quoting: Option<(String, String)>,
+    /// Services a failing step belongs to, with the error.
     failed: BTreeMap<String, String>,
+    /// Services named by buildx's closing `ERROR: target X:` line, with the error.
+    failed_targets: BTreeMap<String, String>,
     /// The last error line, for a failure no line attributes.
     last_error: Option<String>,
 }
 
+/// What the build knows of each service: its dependencies (transitive) and its Dockerfile.
+#[derive(Debug, Default)]
+pub struct Services {
+    pub dependencies: BTreeMap<String, BTreeSet<String>>,
+    pub dockerfiles: BTreeMap<String, String>,
+}
+
+impl Services {
+    /// `services` with each one's transitive dependencies; `dockerfile` reads a service's
+    /// Dockerfile (`None` when it cannot be read).
+    pub fn new(
+        services: &[(String, Vec<String>)],
+        dockerfile: impl Fn(&str) -> Option<String>,
+    ) -> Self {
+        let direct: BTreeMap<&str, &Vec<String>> = services
+            .iter()
+            .map(|(name, dependencies)| (name.as_str(), dependencies))
+            .collect();
+        let mut known = Self::default();
+        for (name, _) in services {
+            let mut seen = BTreeSet::new();
+            let mut todo = vec![name.as_str()];
+            while let Some(next) = todo.pop() {
+                for dependency in direct.get(next).copied().into_iter().flatten() {
+                    if dependency != name && seen.insert(dependency.clone()) {
+                        todo.push(dependency);
+                    }
+                }
+            }
+            known.dependencies.insert(name.clone(), seen);
+            if let Some(text) = dockerfile(name) {
+                known.dockerfiles.insert(name.clone(), squeeze(&text));
+            }
+        }
+        known
+    }
+
+    /// The service failing `source` lines labelled `labelled` belong to: the labelled one
+    /// when its Dockerfile holds them (or nothing tells), else the one dependency whose does.
+    fn owner<'a>(&'a self, labelled: &'a str, source: &str) -> &'a str {
+        let wanted = squeeze(source);
+        let holds = |name: &str| {
+            self.dockerfiles
+                .get(name)
+                .is_some_and(|text| !wanted.is_empty() && text.contains(&wanted))
+        };
+        if holds(labelled) {
+            return labelled;
+        }
+        let mut owners = self
+            .dependencies
+            .get(labelled)
+            .into_iter()
+            .flatten()
+            .filter(|name| holds(name));
+        match (owners.next(), owners.next()) {
+            (Some(owner), None) => owner,
+            _ => labelled,
+        }
+    }
+}
+
+/// `text` without whitespace and line continuations, so quoted lines match the Dockerfile
+/// whatever their indentation.
+fn squeeze(text: &str) -> String {
+    text.chars()
+        .filter(|char| !char.is_whitespace() && *char != '\\')
+        .collect()
+}
+
 impl Reading {
-    fn read(&mut self, line: &str, services: &BTreeSet<&str>) {
+    fn read(&mut self, line: &str, names: &BTreeSet<&str>, known: &Services) {
+        let label_service = |inside: &str| {
+            if names.len() == 1 {
+                names.iter().next().map(|name| (*name).to_owned())
+            } else {
+                inside
+                    .split(' ')
+                    .next()
+                    .filter(|name| names.contains(name))
+                    .map(str::to_owned)
+            }
+        };
+        // ` > [late 2/2] RUN …:` opens buildx's quote of a failure, `  3 | >>> RUN …` are
+        // its source lines, the next quote or error line closes it.
+        if let Some(rest) = line.strip_prefix(" > [") {
+            self.settle(known);
+            let inside = rest.split("] ").next().unwrap_or_default();
+            self.quoting = label_service(inside).map(|service| (service, String::new()));
+            return;
+        }
+        if let Some((_, source)) = &mut self.quoting
+            && let Some((number, quoted)) = line.split_once(" | >>> ")
+            && number.trim().bytes().all(|byte| byte.is_ascii_digit())
+        {
+            source.push_str(quoted);
+            source.push('\n');
+            return;
+        }
+        if line.starts_with("ERROR: ") {
+            self.settle(known);
+        }
         if let Some(message) = error_line(line)
             && !message.contains("context canceled")
         {
             self.last_error = Some(message.clone());
             if let Some(rest) = line.strip_prefix("ERROR: target ")
                 && let Some((name, _)) = rest.split_once(':')
-                && services.contains(name.trim())
+                && names.contains(name.trim())
             {
-                self.failed.insert(name.trim().to_owned(), message);
+                self.failed_targets.insert(name.trim().to_owned(), message);
             }
         }
         let Some(rest) = line.strip_prefix('#') else {
@@ -43,16 +152,7 @@ impl Reading {
         };
         if is_step(rest) {
             let inside = rest[1..].split("] ").next().unwrap_or_default();
-            let service = if services.len() == 1 {
-                services.iter().next().map(|name| (*name).to_owned())
-            } else {
-                inside
-                    .split(' ')
-                    .next()
-                    .filter(|name| services.contains(name))
-                    .map(str::to_owned)
-            };
-            if let Some(service) = service {
+            if let Some(service) = label_service(inside) {
                 self.steps.insert(id.to_owned(), (service, None));
             }
         } else if let Some((service, state)) = self.steps.get_mut(id) {
@@ -72,6 +172,20 @@ impl Reading {
             }
         }
     }
+
+    /// Closes the quote being read: its failure moves to the service whose Dockerfile holds
+    /// the quoted lines.
+    fn settle(&mut self, known: &Services) {
+        let Some((labelled, source)) = self.quoting.take() else {
+            return;
+        };
+        let owner = known.owner(&labelled, &source);
+        if owner != labelled
+            && let Some(error) = self.failed.remove(&labelled)
+        {
+            self.failed.entry(owner.to_owned()).or_insert(error);
+        }
+    }
 }
 
 /// Runs `command` (one bake of `services`), passing its output through unchanged, and reports
@@ -79,6 +193,7 @@ impl Reading {
 pub fn run(
     mut command: Command,
     services: &[(String, Vec<String>)],
+    known: &Services,
     progress: Progress,
 ) -> Vec<Report> {
     let start = Instant::now();
@@ -99,8 +214,9 @@ pub fn run(
                     if progress != Progress::Quiet {
                         let _ = writeln!(out, "{text}");
                     }
-                    reading.read(&text, &names);
+                    reading.read(&text, &names, known);
                 }
+                reading.settle(known);
                 child.wait().map(|status| status.code())
             })
     };
@@ -112,6 +228,10 @@ pub fn run(
             (false, None)
         }
     };
+    // A failing step names the service; buildx's closing line only when no step did.
+    if reading.failed.is_empty() {
+        reading.failed = std::mem::take(&mut reading.failed_targets);
+    }
     // One service, or a failure no line attributes: the error is every unfinished service's.
     if !success && reading.failed.is_empty() {
         let error = reading
@@ -186,7 +306,7 @@ pub fn run(
 mod tests {
     use std::collections::BTreeSet;
 
-    use super::Reading;
+    use super::{Reading, Services};
 
     #[test]
     fn attributes_steps_and_errors_to_services() {
@@ -202,12 +322,58 @@ mod tests {
             "#10 ERROR: context canceled",
             "ERROR: target web: failed to solve: exit code: 2",
         ] {
-            reading.read(line, &names);
+            reading.read(line, &names, &Services::default());
         }
         assert_eq!(reading.steps["8"], ("api".to_owned(), Some(true)));
         assert_eq!(reading.steps["9"], ("web".to_owned(), Some(false)));
-        assert_eq!(reading.failed["web"], "exit code: 2");
+        assert_eq!(reading.failed_targets["web"], "exit code: 2");
         assert!(!reading.steps.contains_key("7"), "FROM is no step");
         assert!(!reading.failed.contains_key("api"), "canceled, not failed");
+    }
+
+    /// `late` builds `early` as a named context: `BuildKit` labels early's failing step with
+    /// late, and buildx's closing line names late. The failure is early's; late is skipped.
+    #[test]
+    fn a_shared_step_fails_for_the_service_whose_dockerfile_holds_it() {
+        let services = [
+            ("early".to_owned(), vec![]),
+            ("late".to_owned(), vec!["early".to_owned()]),
+        ];
+        let known = Services::new(&services, |name| {
+            Some(match name {
+                "early" => {
+                    "FROM b\nARG BUST\nRUN echo \"early $BUST\" \\\n  && exit 3\n".to_owned()
+                }
+                _ => "FROM b\nCOPY --from=early / /early\n".to_owned(),
+            })
+        });
+        let names = BTreeSet::from(["early", "late"]);
+        let mut reading = Reading::default();
+        for line in [
+            "#14 [late 2/2] RUN echo \"early 1\" && exit 3",
+            "#14 ERROR: process \"/bin/sh -c echo\" did not complete successfully: exit code: 3",
+            "------",
+            " > [late 2/2] RUN echo \"early 1\" && exit 3:",
+            "0.064 early 1",
+            "------",
+            "Dockerfile:3",
+            "--------------------",
+            "   2 |     ARG BUST",
+            "   3 | >>> RUN echo \"early $BUST\" \\",
+            "   4 | >>>   && exit 3",
+            "   5 |     ",
+            "--------------------",
+            "ERROR: target late: failed to solve: exit code: 3",
+        ] {
+            reading.read(line, &names, &known);
+        }
+        assert!(reading.failed.contains_key("early"), "{reading:?}");
+        assert!(!reading.failed.contains_key("late"), "{reading:?}");
+        assert_eq!(
+            reading.failed["early"],
+            "process \"/bin/sh -c echo\" did not complete successfully: exit code: 3"
+        );
+        assert_eq!(known.owner("late", "COPY --from=early / /early"), "late");
+        assert_eq!(known.owner("late", "RUN unknown"), "late");
     }
 }
