@@ -236,6 +236,92 @@ fn new_adds_a_service_keeping_the_plan_byte_for_byte() {
     test.run_with(&["compile", "--check"]).assert_status(0);
 }
 
+/// The plan after `new`: `before` with `block` after the last service, and `group` rewritten.
+fn expected_plan(before: &str, block: &str, group_line: Option<&str>) -> String {
+    let anchor = "    dockerfile \"services/legacy_gateway/Dockerfile\"\n}\n";
+    let at = before.find(anchor).expect("the last service") + anchor.len();
+    let plan = format!("{}{block}{}", &before[..at], &before[at..]);
+    match group_line {
+        Some(line) => plan.replace(
+            "group \"backend\" \"content_service\" \"file_service\"\n",
+            &format!("{line}\n"),
+        ),
+        None => plan,
+    }
+}
+
+#[test]
+fn new_with_parameters_and_a_group() {
+    let test = huleedu();
+    let before = test.read("bakeplan.kdl");
+    let run = test.run_with(&[
+        "new",
+        "billing",
+        "--template",
+        "python-pip",
+        "--param",
+        "python=3.12",
+        "--param",
+        "base-image=local/python:3",
+        "--group",
+        "backend",
+    ]);
+    run.assert_status(0);
+    let block = "\nservice \"billing\" {\n    context \"services/billing\"\n    template \"python-pip\" python=\"3.12\" base-image=\"local/python:3\"\n}\n";
+    assert_eq!(
+        test.read("bakeplan.kdl"),
+        expected_plan(
+            &before,
+            block,
+            Some("group \"backend\" \"content_service\" \"file_service\" \"billing\"")
+        )
+    );
+    let dockerfile = test.read("services/billing/Dockerfile");
+    assert!(dockerfile.contains("local/python:3"), "{dockerfile}");
+    assert!(
+        test.read("docker-bake.hcl")
+            .contains("group \"backend\" {\n  targets = [\n    \"content_service\",\n    \"file_service\",\n    \"billing\"\n  ]"),
+        "{}",
+        test.read("docker-bake.hcl")
+    );
+    test.run_with(&["compile", "--check"]).assert_status(0);
+}
+
+#[test]
+fn new_with_a_hand_written_dockerfile() {
+    let test = huleedu().write("gateway/Dockerfile", "FROM local/busybox:1\n");
+    let before = test.read("bakeplan.kdl");
+    let run = test.run_with(&["new", "gateway", "--dockerfile", "gateway/Dockerfile"]);
+    run.assert_status(0);
+    let block = "\nservice \"gateway\" {\n    context \"gateway\"\n    dockerfile \"gateway/Dockerfile\"\n}\n";
+    assert_eq!(
+        test.read("bakeplan.kdl"),
+        expected_plan(&before, block, None)
+    );
+    // Nothing generated for it: the hand-written file is as it was, with no ignore file beside.
+    assert_eq!(test.read("gateway/Dockerfile"), "FROM local/busybox:1\n");
+    assert!(!test.path().join("gateway/Dockerfile.dockerignore").exists());
+    assert!(!run.stdout.contains("gateway/"), "{}", run.stdout);
+    test.run_with(&["compile", "--check"]).assert_status(0);
+    // An explicit context wins over the Dockerfile's folder.
+    let test = huleedu().write("gateway/Dockerfile", "FROM local/busybox:1\n");
+    test.run_with(&[
+        "new",
+        "gateway",
+        "--dockerfile",
+        "gateway/Dockerfile",
+        "--context",
+        ".",
+    ])
+    .assert_status(0);
+    assert!(
+        test.read("bakeplan.kdl")
+            .contains("    context \".\"\n    dockerfile \"gateway/Dockerfile\"\n"),
+        "{}",
+        test.read("bakeplan.kdl")
+    );
+}
+
 #[test]
 fn new_refuses_bad_requests_and_leaves_the_plan_untouched() {
     for args in [
@@ -250,6 +336,58 @@ fn new_refuses_bad_requests_and_leaves_the_plan_untouched() {
             "comon",
         ],
         &["new", "Billing", "--template", "python-pdm"],
+        &[
+            "new",
+            "billing",
+            "--template",
+            "python-pdm",
+            "--param",
+            "pyton=3.12",
+        ],
+        &[
+            "new",
+            "billing",
+            "--template",
+            "python-pdm",
+            "--param",
+            "python",
+        ],
+        &[
+            "new",
+            "billing",
+            "--template",
+            "python-pdm",
+            "--param",
+            "python=3.12",
+            "--param",
+            "python=3.13",
+        ],
+        &[
+            "new",
+            "billing",
+            "--template",
+            "python-pdm",
+            "--group",
+            "backnd",
+        ],
+        &[
+            "new",
+            "billing",
+            "--dockerfile",
+            "x/Dockerfile",
+            "--template",
+            "python-pdm",
+        ],
+        &[
+            "new",
+            "billing",
+            "--dockerfile",
+            "x/Dockerfile",
+            "--param",
+            "a=b",
+        ],
+        &["new", "billing", "--dockerfile", "../Dockerfile"],
+        &["new", "billing"],
     ] {
         let test = huleedu();
         let before = test.files();
@@ -257,12 +395,48 @@ fn new_refuses_bad_requests_and_leaves_the_plan_untouched() {
         run.assert_status(2);
         assert_eq!(test.files(), before, "{args:?} changed files");
     }
-    let run = huleedu().run_with(&["new", "billing", "--template", "python-pdn"]);
-    assert!(
-        run.stderr.contains("did you mean `python-pdm`?"),
-        "{}",
-        run.stderr
-    );
+    for (args, message) in [
+        (
+            &["new", "billing", "--template", "python-pdn"][..],
+            "did you mean `python-pdm`?",
+        ),
+        (
+            &[
+                "new",
+                "billing",
+                "--template",
+                "python-pdm",
+                "--param",
+                "pyton=3.12",
+            ],
+            "the template `python-pdm` has no parameter `pyton`; did you mean `python`?",
+        ),
+        (
+            &[
+                "new",
+                "billing",
+                "--template",
+                "python-pdm",
+                "--group",
+                "backnd",
+            ],
+            "`backnd` is not a group of this plan; did you mean `backend`?",
+        ),
+        (
+            &[
+                "new",
+                "billing",
+                "--template",
+                "python-pdm",
+                "--group",
+                "zzz",
+            ],
+            "its groups are: backend",
+        ),
+    ] {
+        let run = huleedu().run_with(args);
+        assert!(run.stderr.contains(message), "{args:?}: {}", run.stderr);
+    }
 }
 
 #[test]
