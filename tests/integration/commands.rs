@@ -172,6 +172,117 @@ fn affected_follows_inputs_and_dependents_through_git() {
     );
 }
 
+/// Commits the working tree as it is.
+fn commit(test: &Test, message: &str) {
+    git(test.path(), &["add", "-A"]);
+    git(test.path(), &["commit", "-qm", message]);
+}
+
+#[test]
+fn affected_by_a_plan_edit_compares_the_resolved_services() {
+    let test = repository();
+    let plan = test.read("bakeplan.kdl");
+    let edit = |from: &str, to: &str| {
+        assert!(plan.contains(from), "{from}");
+        std::fs::write(test.path().join("bakeplan.kdl"), plan.replacen(from, to, 1))
+            .expect("write");
+    };
+    let affected = || {
+        let run = test.run_with(&["affected", "--since", "main"]);
+        run.assert_status(0);
+        run
+    };
+    // Each edit below starts from the committed plan.
+    // A comment and a blank line: the plan file changed, no service did.
+    edit("version 1\n", "version 1\n// a comment\n\n");
+    let run = affected();
+    assert_eq!(run.stdout, "");
+    assert_eq!(run.stderr, "");
+    // One service's own child: that service only (nothing depends on it).
+    edit("    port 8001\n", "    port 8002\n");
+    assert_eq!(affected().stdout, "file_service\n");
+    // A child of `common`, which both services depend on: it and its dependents.
+    edit(
+        "    description \"shared models and utilities\"\n",
+        "    description \"shared models\"\n",
+    );
+    assert_eq!(affected().stdout, "common\ncontent_service\nfile_service\n");
+    // A template parameter in `defaults` reaches every service using the template, not the
+    // hand-written one.
+    edit("python=\"3.11\"", "python=\"3.12\"");
+    assert_eq!(affected().stdout, "common\ncontent_service\nfile_service\n");
+    // A variable's default reaches every target that interpolates it (all four tags).
+    edit("default=\"latest\"", "default=\"dev\"");
+    assert_eq!(
+        affected().stdout,
+        "common\ncontent_service\nfile_service\nlegacy_gateway\n"
+    );
+    // A profile's setting changes what the overlay sets on every target.
+    edit(
+        "profile \"fresh\" { no-cache #true; pull #true }",
+        "profile \"fresh\" { no-cache #true; }",
+    );
+    assert_eq!(
+        affected().stdout,
+        "common\ncontent_service\nfile_service\nlegacy_gateway\n"
+    );
+    // A new service is affected, the others are not; committed changes count the same way.
+    std::fs::write(
+        test.path().join("bakeplan.kdl"),
+        format!("{plan}service \"extra\" {{ context \"services/extra\"; }}\n"),
+    )
+    .expect("write");
+    commit(&test, "extra");
+    let run = affected();
+    assert_eq!(run.stdout, "extra\n");
+    let run = test.run_with(&["affected", "--since", "main", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(json["changed"], serde_json::json!(["extra"]));
+}
+
+#[test]
+fn affected_falls_back_to_every_service_without_a_plan_to_compare() {
+    // No plan at the base commit: every service, and a note saying why.
+    let test = huleedu();
+    let plan = test.read("bakeplan.kdl");
+    std::fs::remove_file(test.path().join("bakeplan.kdl")).expect("remove");
+    git(test.path(), &["init", "-q"]);
+    commit(&test, "start");
+    git(test.path(), &["checkout", "-qb", "work"]);
+    std::fs::write(test.path().join("bakeplan.kdl"), &plan).expect("write");
+    let run = test.run_with(&["affected", "--since", "main"]);
+    run.assert_status(0);
+    assert_eq!(
+        run.stdout,
+        "common\ncontent_service\nfile_service\nlegacy_gateway\n"
+    );
+    assert!(
+        run.stderr
+            .starts_with("note: bakeplan.kdl does not exist at "),
+        "{}",
+        run.stderr
+    );
+    // A plan that did not compile at the base commit: the same.
+    std::fs::write(
+        test.path().join("bakeplan.kdl"),
+        plan.replace(
+            "depends-on \"common\"\n    port 8000",
+            "depends-on \"comon\"\n    port 8000",
+        ),
+    )
+    .expect("write");
+    commit(&test, "broken");
+    git(test.path(), &["checkout", "-qb", "fix"]);
+    std::fs::write(test.path().join("bakeplan.kdl"), &plan).expect("write");
+    let run = test.run_with(&["affected", "--since", "work"]);
+    run.assert_status(0);
+    assert_eq!(
+        run.stdout,
+        "common\ncontent_service\nfile_service\nlegacy_gateway\n"
+    );
+    assert!(run.stderr.contains("does not compile"), "{}", run.stderr);
+}
+
 #[test]
 fn affected_from_a_file_list_and_the_plan_itself() {
     let test = huleedu().write(
