@@ -11,4 +11,5 @@ mod escaping;
 mod import;
 mod init;
 mod support;
+mod voting;
 mod workspace;
