@@ -85,7 +85,7 @@ Examples:
   bakeplan new billing --template python-pdm
   bakeplan new billing --template python-pdm --context services/billing --depends-on common
   bakeplan new worker --template python-pip --from base
-  bakeplan new api --template python-pip --param python=3.12 --param port=8080
+  bakeplan new api --template python-pip --param python=3.12 --param base-image=local/python:3
   bakeplan new gateway --dockerfile gateway/Dockerfile     a hand-written Dockerfile (context: gateway)
   bakeplan new billing --template python-pdm --group backend   also a member of the group `backend`
 
