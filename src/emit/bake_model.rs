@@ -61,6 +61,8 @@ pub struct BakeTarget {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<Vec<BakeString>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssh: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub network: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub no_cache: Option<bool>,
@@ -191,6 +193,7 @@ impl BakeFile {
                 true,
             )),
             secret: non_empty(service.secrets.iter().map(secret_spec).collect()),
+            ssh: non_empty(service.ssh.clone()),
             network: service.network.clone(),
             ..BakeTarget::default()
         }

@@ -182,6 +182,8 @@ pub struct Service {
     pub cache_to: Vec<BakeString>,
     pub target: Option<BakeString>,
     pub network: Option<String>,
+    /// `ssh` forwards: `default` or `ID=PATH` (bake `ssh`).
+    pub ssh: Vec<String>,
     pub inputs: Vec<String>,
     pub env: BTreeMap<String, String>,
     pub ports: Vec<u16>,

@@ -137,6 +137,7 @@ pub struct RawServiceBody {
     pub cache_to: Option<Vec<Text>>,
     pub target: Option<Text>,
     pub network: Option<Text>,
+    pub ssh: Option<Vec<Text>>,
     pub inputs: Option<Vec<Text>>,
     pub env: Option<RawMap>,
     pub ports: Option<Vec<Spanned<u16>>>,

@@ -137,6 +137,7 @@ pub const CHILDREN: &[Child] = &[
     row!("cache-to", ANY_BODY, Appends, Texts(cache_to)),
     row!("target", ANY_BODY, Once, Text(target)),
     row!("network", ANY_BODY, Once, Text(network)),
+    row!("ssh", BODY, Appends, Texts(ssh)),
     row!("inputs", BODY, Appends, Texts(inputs)),
     row!("env", BODY, Once, Map(env)),
     row!("port", BODY, Appends, Ports(ports)),

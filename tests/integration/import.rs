@@ -35,8 +35,17 @@ fn buildx_accepts_the_imported_plan() {
     test.run_with(&["import", "compose", "compose.yml", "compose.ci.yml"])
         .assert_status(0);
     test.run_with(&["compile"]).assert_status(0);
-    // `-f`: without it bake would read compose.yml from the folder too.
-    let printed = buildx::print(test.path(), &["docker-bake.hcl"], &["tools", "api"], &[]);
+    // `-f`: without it bake would read compose.yml from the folder too. `ssh "default"` needs an
+    // agent socket that exists (a listening Unix socket; --print never talks to it).
+    let socket = test.path().join("agent.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).expect("stand-in agent");
+    let agent = ("SSH_AUTH_SOCK", socket.to_str().expect("utf-8 path"));
+    let printed = buildx::print(
+        test.path(),
+        &["docker-bake.hcl"],
+        &["tools", "api"],
+        &[agent],
+    );
     let api = &printed["target"]["api"];
     assert_eq!(api["contexts"]["base_image"], "target:base");
     assert_eq!(api["contexts"]["shared"], "libs");
@@ -55,7 +64,7 @@ fn buildx_accepts_the_imported_plan() {
         test.path(),
         &["docker-bake.hcl"],
         &["api"],
-        &[("GIT_SHA", "abc123")],
+        &[("GIT_SHA", "abc123"), agent],
     );
     assert_eq!(
         printed["target"]["api"]["tags"][0],
@@ -136,11 +145,16 @@ fn keys_not_carried_are_listed_with_their_file_and_line() {
         "{}",
         run.stderr
     );
+    assert!(!run.stderr.contains("`ssh`"), "{}", run.stderr);
     assert!(
-        run.stderr
-            .contains("compose.yml:6: build `ssh` of service `app` not carried"),
-        "{}",
-        run.stderr
+        test.read("bakeplan.kdl").contains("ssh \"default\""),
+        "build.ssh becomes the service's `ssh`"
+    );
+    let printed = test.run_with(&["compile"]);
+    printed.assert_status(0);
+    assert!(
+        test.read("docker-bake.hcl")
+            .contains("ssh = [\n    \"default\"\n  ]")
     );
     // Runtime keys: one line for all of them.
     let runtime: Vec<&str> = run

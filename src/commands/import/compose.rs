@@ -192,6 +192,7 @@ struct Draft {
     cache_from: Vec<String>,
     cache_to: Vec<String>,
     network: Option<String>,
+    ssh: Vec<String>,
     profiles: Vec<String>,
     /// `FROM` references of the Dockerfile.
     froms: Vec<String>,
@@ -393,6 +394,7 @@ impl<'a> Importer<'a> {
             cache_from: Vec::new(),
             cache_to: Vec::new(),
             network: None,
+            ssh: Vec::new(),
             profiles: Vec::new(),
             froms: Vec::new(),
             service_contexts: Vec::new(),
@@ -585,6 +587,13 @@ impl<'a> Importer<'a> {
                             _ => continue,
                         };
                         self.secret(&mut draft, &source, target, item.loc, root);
+                    }
+                }
+                "ssh" => {
+                    for (text, loc) in strings(value) {
+                        if let Some(ssh) = self.resolved(&text, loc, "ssh") {
+                            push_unique(&mut draft.ssh, ssh);
+                        }
                     }
                 }
                 "network" => {
@@ -885,6 +894,13 @@ impl<'a> Importer<'a> {
             }
             if let Some(network) = &draft.network {
                 service = service.child(Kdl::new("network").arg(network.as_str()));
+            }
+            if !draft.ssh.is_empty() {
+                let mut ssh = Kdl::new("ssh");
+                for forward in &draft.ssh {
+                    ssh = ssh.arg(forward.as_str());
+                }
+                service = service.child(ssh);
             }
             nodes.push(service);
         }

@@ -171,6 +171,39 @@ impl Resolver<'_> {
         }
     }
 
+    /// `ssh "default"` or `ssh "ID=PATH"`: an SSH agent socket or key forwarded to `RUN
+    /// --mount=type=ssh` steps (bake `ssh`), never stored in a layer.
+    pub(super) fn ssh(&mut self, list: Option<&Vec<Text>>) -> Vec<String> {
+        let mut ssh = Vec::new();
+        for text in list.into_iter().flatten() {
+            let (id, path) = match text.value.split_once('=') {
+                Some((id, path)) => (id, Some(path)),
+                None => (text.value.as_str(), None),
+            };
+            let id_ok = !id.is_empty()
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+            let path_ok = path.is_none_or(|path| {
+                !path.is_empty() && !path.contains(['"', '\\', ',', '\n', '\r', '$', '%'])
+            });
+            if id_ok && path_ok {
+                ssh.push(text.value.clone());
+            } else {
+                self.error(
+                    "bakeplan::bad-value",
+                    text.span,
+                    format!("`{}` is not an ssh forward", text.value),
+                    "expected `default` or `ID=PATH`",
+                )
+                .help = Some(
+                    "an id of letters, digits, `_`, `-` and `.`, optionally `=` and the agent socket or key path (no quotes, commas, `$` or `%`)".to_owned(),
+                );
+            }
+        }
+        ssh
+    }
+
     pub(super) fn env(&mut self, map: Option<&RawMap>) -> BTreeMap<String, String> {
         let mut env = BTreeMap::new();
         for (key, value) in map.into_iter().flatten() {

@@ -320,6 +320,7 @@ impl Resolver<'_> {
         let cache_to = self.bake_list(own.cache_to.as_ref());
         let target = own.target.as_ref().map(|text| self.bake(text));
         let network = self.network(own.network.as_ref());
+        let ssh = self.ssh(own.ssh.as_ref());
         let inputs = match own.inputs.as_ref() {
             Some(list) => list
                 .iter()
@@ -381,6 +382,7 @@ impl Resolver<'_> {
             cache_to,
             target,
             network,
+            ssh,
             inputs,
             env,
             ports,
