@@ -186,7 +186,11 @@ fn the_voting_example_builds_and_each_image_runs() {
     let network = format!("container:{vote}");
     let (ok, output) = docker(&["run", "--rm", "--network", &network, &image("loadgen")]);
     assert!(ok, "loadgen failed: {output}");
-    assert_eq!(output, "loadgen: 10 of 10 votes accepted\n");
+    // (docker adds a warning about IPv4 forwarding to a shared network namespace.)
+    assert!(
+        output.contains("loadgen: 10 of 10 votes accepted\n"),
+        "{output}"
+    );
 
     // The Node app starts; with `init #true`, `docker stop` ends it at once, not after 10 s.
     let result = containers.start("result", &["--network", "none", &image("result")]);
