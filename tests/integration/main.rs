@@ -7,6 +7,8 @@ mod check;
 mod commands;
 mod conformance;
 mod e2e;
+mod e2e_node;
+mod e2e_rustgo;
 mod escaping;
 mod import;
 mod init;
