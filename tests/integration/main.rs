@@ -12,6 +12,7 @@ mod e2e_rustgo;
 mod escaping;
 mod import;
 mod init;
+mod python_templates;
 mod support;
 mod voting;
 mod workspace;
