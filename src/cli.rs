@@ -87,12 +87,17 @@ Examples:
   docker buildx bake $(bakeplan affected --since main --format bake)")]
     Affected(AffectedArgs),
 
-    /// Add a service to the plan (comments and layout kept) and generate its Dockerfile
+    /// Add a service to the plan (comments and layout kept) and generate its files
     #[command(after_help = "\
 Examples:
   bakeplan new billing --template python-pdm
   bakeplan new billing --template python-pdm --context services/billing --depends-on common
-  bakeplan new worker --template python-pip --from base")]
+  bakeplan new worker --template python-pip --from base
+  bakeplan new api --template python-pip --param python=3.12 --param base-image=local/python:3
+  bakeplan new gateway --dockerfile gateway/Dockerfile     a hand-written Dockerfile (context: gateway)
+  bakeplan new billing --template python-pdm --group backend   also a member of the group `backend`
+
+Exit status: 0 added; 2 the request or the edited plan is wrong (the plan is left untouched).")]
     New(NewArgs),
 
     /// List built-in and plan templates, or show one template's parameters
@@ -304,10 +309,27 @@ pub struct NewArgs {
     pub name: String,
 
     /// The template to render its Dockerfile from
-    #[arg(long)]
-    pub template: String,
+    #[arg(
+        long,
+        required_unless_present = "dockerfile",
+        conflicts_with = "dockerfile"
+    )]
+    pub template: Option<String>,
 
-    /// Its build context (default: services/NAME)
+    /// A template parameter, KEY=VALUE (repeatable; checked against the template's parameters)
+    #[arg(
+        long = "param",
+        value_name = "KEY=VALUE",
+        conflicts_with = "dockerfile"
+    )]
+    pub params: Vec<String>,
+
+    /// A hand-written Dockerfile (relative to the plan's folder) instead of a template; nothing
+    /// is generated for the service
+    #[arg(long, value_name = "PATH")]
+    pub dockerfile: Option<String>,
+
+    /// Its build context (default: services/NAME, or with --dockerfile the Dockerfile's folder)
     #[arg(long)]
     pub context: Option<String>,
 
@@ -318,6 +340,10 @@ pub struct NewArgs {
     /// A service (or image) it is built from
     #[arg(long)]
     pub from: Option<String>,
+
+    /// An existing group to add it to (repeatable)
+    #[arg(long = "group", value_name = "GROUP")]
+    pub groups: Vec<String>,
 
     /// The plan file
     #[arg(short, long, default_value = "bakeplan.kdl")]

@@ -55,6 +55,7 @@ pub fn fuzz_compile(bytes: &[u8]) {
         &compilation.graph,
         &source.file_name,
         std::slice::from_ref(&source.file_name),
+        None,
     );
 }
 
@@ -63,7 +64,8 @@ const PLAN: &str = "service \"a\" {\n    context \"a\"\n    template \"python-pi
 
 /// The other commands' inputs: the first byte picks one.
 /// - even: `bakeplan new` on the rest as a plan text (the new service added, the result
-///   compiled; an edit that kdl reproduces must still parse);
+///   compiled; an edit that kdl reproduces must still parse); `selector % 4 == 2` also adds
+///   it to group `g`;
 /// - odd: `affected --files` with the rest as the list of changed files, against a fixed plan.
 pub fn fuzz_command_inputs(bytes: &[u8]) {
     let Some((&selector, rest)) = bytes.split_first() else {
@@ -72,19 +74,26 @@ pub fn fuzz_command_inputs(bytes: &[u8]) {
     let text = String::from_utf8_lossy(rest);
     if selector % 2 == 0 {
         let depends_on = ["a".to_owned()];
+        let params = [("python".to_owned(), "3.12".to_owned())];
+        let groups = ["g".to_owned()];
+        let in_group = selector % 4 == 2;
         let edited = crate::plan::editor::add_service(
             &text,
             &crate::plan::editor::NewService {
                 name: "fuzzed",
                 context: "services/fuzzed",
-                template: "python-pip",
+                build: crate::plan::editor::NewBuild::Template {
+                    name: "python-pip",
+                    params: &params,
+                },
                 depends_on: &depends_on,
                 from: None,
+                groups: if in_group { &groups } else { &[] },
             },
         );
         if let Ok(edited) = edited {
             assert!(
-                edited.starts_with(text.lines().next().unwrap_or_default()),
+                in_group || edited.starts_with(text.lines().next().unwrap_or_default()),
                 "the edit kept the plan's first line"
             );
             let _ = compile(&source(&edited));
@@ -99,6 +108,7 @@ pub fn fuzz_command_inputs(bytes: &[u8]) {
             &compilation.graph,
             "bakeplan.kdl",
             &files,
+            None,
         );
     }
 }

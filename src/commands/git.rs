@@ -4,36 +4,38 @@ use std::collections::BTreeSet;
 
 use crate::plan::source::PlanSource;
 
-/// Files changed since `since` as git sees them from the plan folder: committed since the
-/// merge base with HEAD, uncommitted, staged and untracked; relative to the plan folder.
-/// NUL-separated output (no quoting), renames as a deletion plus an addition (so the service
-/// a file left is affected too).
-pub fn git_changes(source: &PlanSource, since: &str) -> Result<Vec<String>, String> {
-    let git = |args: &[&str]| -> Result<String, String> {
-        let output = std::process::Command::new("git")
-            .arg("-C")
-            .arg(source.dir.as_str())
-            .args(args)
-            .output()
-            .map_err(|error| format!("cannot run git: {error}"))?;
-        if output.status.success() {
-            Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-        } else {
-            let stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
-            Err(format!(
-                "git {} failed: {}",
-                args.join(" "),
-                if stderr.is_empty() {
-                    format!(
-                        "exit status {}, no message",
-                        output.status.code().unwrap_or(-1)
-                    )
-                } else {
-                    stderr
-                }
-            ))
-        }
-    };
+/// Runs git in the plan folder; its standard output, or why it failed (git's own message, or
+/// its exit status when it printed none).
+fn git(source: &PlanSource, args: &[&str]) -> Result<String, String> {
+    let output = std::process::Command::new("git")
+        .arg("-C")
+        .arg(source.dir.as_str())
+        .args(args)
+        .output()
+        .map_err(|error| format!("cannot run git: {error}"))?;
+    if output.status.success() {
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    } else {
+        let stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
+        Err(format!(
+            "git {} failed: {}",
+            args.join(" "),
+            if stderr.is_empty() {
+                format!(
+                    "exit status {}, no message",
+                    output.status.code().unwrap_or(-1)
+                )
+            } else {
+                stderr
+            }
+        ))
+    }
+}
+
+/// The merge base of `since` and HEAD: what `affected --since` compares with. A shallow clone,
+/// a `since` that is no commit and unrelated histories each get their own explanation.
+pub fn merge_base(source: &PlanSource, since: &str) -> Result<String, String> {
+    let git = |args: &[&str]| git(source, args);
     let base = git(&["merge-base", since, "HEAD"]).map_err(|error| {
         let shallow = git(&["rev-parse", "--is-shallow-repository"])
             .is_ok_and(|answer| answer.trim() == "true");
@@ -56,7 +58,20 @@ pub fn git_changes(source: &PlanSource, since: &str) -> Result<Vec<String>, Stri
             format!("{error}\n`{since}` and HEAD have no common ancestor")
         }
     })?;
-    let base = base.trim();
+    Ok(base.trim().to_owned())
+}
+
+/// The plan file's text at commit `base`, or why there is none.
+pub fn plan_at(source: &PlanSource, base: &str) -> Result<String, String> {
+    git(source, &["show", &format!("{base}:./{}", source.file_name)])
+}
+
+/// Files changed since `base` (a commit) as git sees them from the plan folder: committed since
+/// it, uncommitted, staged and untracked; relative to the plan folder. NUL-separated output
+/// (no quoting), renames as a deletion plus an addition (so the service a file left is
+/// affected too).
+pub fn git_changes(source: &PlanSource, base: &str) -> Result<Vec<String>, String> {
+    let git = |args: &[&str]| git(source, args);
     let mut files: BTreeSet<String> = split_nul(&git(&[
         "diff",
         "-z",

@@ -1,13 +1,14 @@
-//! `bakeplan new NAME --template T [--context DIR] [--depends-on S]... [--from S]`: adds the
-//! service to the plan, creates its context folder and writes every generated file, all checked
-//! in memory first: on any error the plan is left untouched.
+//! `bakeplan new NAME (--template T [--param K=V]... | --dockerfile PATH) [--context DIR]
+//! [--depends-on S]... [--from S] [--group G]...`: adds the service to the plan (and to the
+//! groups named), creates its context folder and writes every generated file, all checked in
+//! memory first: on any error the plan is left untouched.
 
 use crate::cli::NewArgs;
 use crate::commands::error::CommandError;
 use crate::commands::reporter::Reporter;
 use crate::commands::session::Session;
 use crate::compiler::compile;
-use crate::plan::editor::{NewService, add_service};
+use crate::plan::editor::{NewBuild, NewService, add_service};
 use crate::plan::names::is_valid_name;
 use crate::plan::path::normalize;
 use crate::plan::source::PlanSource;
@@ -35,20 +36,31 @@ pub fn run(args: &NewArgs, reporter: &Reporter) -> Result<(), CommandError> {
             args.name
         )));
     }
-    let templates = &session.compilation.templates.templates;
-    if !templates.contains_key(&args.template) {
-        let hint = did_you_mean(&args.template, templates.keys().map(String::as_str))
-            .unwrap_or_else(|| {
-                format!(
-                    "the templates are: {}",
-                    templates.keys().cloned().collect::<Vec<_>>().join(", ")
-                )
-            });
-        return Err(CommandError::Usage(format!(
-            "no template is named `{}`; {hint}",
-            args.template
-        )));
-    }
+    let build = match (&args.template, &args.dockerfile) {
+        (Some(template), _) => NewBuild::Template {
+            name: template,
+            params: &[],
+        },
+        (None, Some(path)) => NewBuild::Dockerfile(path),
+        (None, None) => {
+            return Err(CommandError::Usage(
+                "give --template T or --dockerfile PATH".to_owned(),
+            ));
+        }
+    };
+    let params = match &build {
+        NewBuild::Template { name, .. } => {
+            check_template(&session, name)?;
+            parse_params(&session, name, &args.params)?
+        }
+        NewBuild::Dockerfile(_) => Vec::new(),
+    };
+    let dockerfile = match &build {
+        NewBuild::Dockerfile(path) => Some(normalize(path).ok_or_else(|| {
+            CommandError::Usage(format!("the Dockerfile `{path}` leaves the plan's folder"))
+        })?),
+        NewBuild::Template { .. } => None,
+    };
     for dependency in args.depends_on.iter().chain(
         args.from
             .iter()
@@ -63,23 +75,57 @@ pub fn run(args: &NewArgs, reporter: &Reporter) -> Result<(), CommandError> {
             ));
         }
     }
-    let context = args
-        .context
-        .clone()
-        .unwrap_or_else(|| format!("services/{}", args.name));
+    for group in &args.groups {
+        if !plan.groups.iter().any(|known| &known.name == group) {
+            let groups = plan.groups.iter().map(|known| known.name.as_str());
+            let hint = did_you_mean(group, groups.clone()).unwrap_or_else(|| {
+                let all: Vec<&str> = groups.collect();
+                if all.is_empty() {
+                    "the plan has no groups (add one with `group \"NAME\" \"MEMBER\"…`)".to_owned()
+                } else {
+                    format!("its groups are: {}", all.join(", "))
+                }
+            });
+            return Err(CommandError::Usage(format!(
+                "`{group}` is not a group of this plan; {hint}"
+            )));
+        }
+    }
+    // The context: as given; else the hand-written Dockerfile's folder; else services/NAME.
+    let context = args.context.clone().unwrap_or_else(|| {
+        dockerfile.as_deref().map_or_else(
+            || format!("services/{}", args.name),
+            |path| {
+                camino::Utf8Path::new(path)
+                    .parent()
+                    .map(camino::Utf8Path::as_str)
+                    .filter(|parent| !parent.is_empty())
+                    .unwrap_or(".")
+                    .to_owned()
+            },
+        )
+    });
     let Some(context) = normalize(&context) else {
         return Err(CommandError::Usage(format!(
             "the context `{context}` leaves the plan's folder"
         )));
+    };
+    let build = match build {
+        NewBuild::Template { name, .. } => NewBuild::Template {
+            name,
+            params: &params,
+        },
+        NewBuild::Dockerfile(_) => NewBuild::Dockerfile(dockerfile.as_deref().unwrap_or_default()),
     };
     let edited = match add_service(
         &session.source.text,
         &NewService {
             name: &args.name,
             context: &context,
-            template: &args.template,
+            build,
             depends_on: &args.depends_on,
             from: args.from.as_deref(),
+            groups: &args.groups,
         },
     ) {
         Ok(edited) => edited,
@@ -105,4 +151,58 @@ pub fn run(args: &NewArgs, reporter: &Reporter) -> Result<(), CommandError> {
         }
         Err(errors) => Err(CommandError::plan(errors, &source)),
     }
+}
+
+fn check_template(session: &Session, template: &str) -> Result<(), CommandError> {
+    let templates = &session.compilation.templates.templates;
+    if templates.contains_key(template) {
+        return Ok(());
+    }
+    let hint = did_you_mean(template, templates.keys().map(String::as_str)).unwrap_or_else(|| {
+        format!(
+            "the templates are: {}",
+            templates.keys().cloned().collect::<Vec<_>>().join(", ")
+        )
+    });
+    Err(CommandError::Usage(format!(
+        "no template is named `{template}`; {hint}"
+    )))
+}
+
+/// `--param KEY=VALUE`s, each a parameter of the template, once.
+fn parse_params(
+    session: &Session,
+    template: &str,
+    params: &[String],
+) -> Result<Vec<(String, String)>, CommandError> {
+    let def = &session.compilation.templates.templates[template];
+    let mut parsed: Vec<(String, String)> = Vec::new();
+    for param in params {
+        let Some((key, value)) = param.split_once('=') else {
+            return Err(CommandError::Usage(format!(
+                "--param `{param}` is not KEY=VALUE"
+            )));
+        };
+        if def.param(key).is_none() {
+            let known = def.params.iter().map(|param| param.name.as_str());
+            let hint = did_you_mean(key, known.clone()).unwrap_or_else(|| {
+                let all: Vec<&str> = known.collect();
+                if all.is_empty() {
+                    "it takes none".to_owned()
+                } else {
+                    format!("its parameters are: {}", all.join(", "))
+                }
+            });
+            return Err(CommandError::Usage(format!(
+                "the template `{template}` has no parameter `{key}`; {hint}"
+            )));
+        }
+        if parsed.iter().any(|(known, _)| known == key) {
+            return Err(CommandError::Usage(format!(
+                "--param `{key}` is given twice"
+            )));
+        }
+        parsed.push((key.to_owned(), value.to_owned()));
+    }
+    Ok(parsed)
 }

@@ -4,6 +4,7 @@
 
 pub mod bake_model;
 pub mod context;
+pub mod definition;
 pub mod dockerfile;
 pub mod dockerignore;
 pub mod hcl;

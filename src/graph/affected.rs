@@ -1,5 +1,5 @@
 //! Which services a set of changed files affects: those whose `inputs` globs match a changed
-//! file (or whose plan file, plan template or hand-written Dockerfile changed, or in workspace
+//! file (or whose definition in the plan file, plan template or hand-written Dockerfile changed, or in workspace
 //! mode the lockfile or the template's workspace files), plus every service that depends on
 //! them, directly or not. A library's change reaches the services that install it; libraries
 //! themselves are never reported.
@@ -37,12 +37,15 @@ fn matcher(patterns: &[String]) -> Result<globset::GlobSet, globset::Error> {
     builder.build()
 }
 
-/// `plan_file` is the plan's file name: a change to it affects every service.
+/// `plan_file` is the plan's file name. A change to it affects the services in `changed_definitions`
+/// (those whose definition the edit changed) or, when that is `None` (no earlier plan to
+/// compare with), every service.
 pub fn affected(
     plan: &Plan,
     graph: &DependencyGraph,
     plan_file: &str,
     changed_files: &[String],
+    changed_definitions: Option<&BTreeSet<String>>,
 ) -> Result<Affected, String> {
     let changed_files: Vec<String> = changed_files
         .iter()
@@ -72,7 +75,9 @@ pub fn affected(
         }
         let set = matcher(&patterns)
             .map_err(|error| format!("service `{}`: bad inputs glob: {error}", service.name))?;
-        if plan_changed || changed_files.iter().any(|file| set.is_match(file)) {
+        let definition_changed =
+            plan_changed && changed_definitions.is_none_or(|names| names.contains(&service.name));
+        if definition_changed || changed_files.iter().any(|file| set.is_match(file)) {
             touched.insert(service.name.clone());
         }
     }

@@ -71,6 +71,18 @@ pub fn text(view: &GraphView) -> String {
         );
         let _ = writeln!(out, "{}", line.trim_end());
     }
+    if view.services.iter().any(|service| service.base.is_some()) {
+        let _ = writeln!(out, "\nbase images:");
+        for service in &view.services {
+            if let Some(base) = &service.base {
+                let line = match &base.mapped {
+                    Some(mapped) => format!("{} → {mapped} (mapped)", base.image),
+                    None => base.image.clone(),
+                };
+                let _ = writeln!(out, "  {:<width$} {line}", service.name);
+            }
+        }
+    }
     let _ = writeln!(out, "\nbuild waves (each after the ones before):");
     for (i, wave) in view.waves.iter().enumerate() {
         let _ = writeln!(out, "  {}: {}", i + 1, wave.join(", "));

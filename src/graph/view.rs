@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::graph::dependency::DependencyGraph;
-use crate::plan::model::{EdgeKind, Plan};
+use crate::plan::model::{EdgeKind, Plan, Service};
 
 /// What one repeated dependency path costs `docker buildx bake` (0.29), which resolves every
 /// path again: about 130 ns, measured on graphs where service i depends on i-1 and i/2 (n=60:
@@ -49,6 +49,70 @@ pub struct ServiceNode {
     pub paths: u128,
     /// Services it reaches through its dependencies, itself included.
     pub reach: usize,
+    /// The image its final stage builds from, when known (see `GraphView::find_bases`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base: Option<BaseImage>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BaseImage {
+    /// As the plan or the Dockerfile names it.
+    pub image: String,
+    /// What `image-map` (or the service's own `contexts`) redirects it to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mapped: Option<String>,
+}
+
+impl BaseImage {
+    /// `image`, redirected when the service's named contexts map it.
+    pub fn new(service: &Service, image: &str) -> Self {
+        let mapped = service.contexts.get(image).map(|value| {
+            let value = value.display();
+            value
+                .strip_prefix("docker-image://")
+                .map_or_else(|| value.clone(), str::to_owned)
+        });
+        Self {
+            image: image.to_owned(),
+            mapped,
+        }
+    }
+}
+
+/// The image the last stage of a Dockerfile builds from, following stage names; `None` when an
+/// `ARG` decides it or there is no `FROM`.
+pub fn final_from(dockerfile: &str) -> Option<String> {
+    let mut stages: Vec<(String, Option<String>)> = Vec::new();
+    for line in dockerfile.lines() {
+        let mut words = line.split_whitespace();
+        if !words
+            .next()
+            .is_some_and(|word| word.eq_ignore_ascii_case("FROM"))
+        {
+            continue;
+        }
+        let mut words = words.filter(|word| !word.starts_with("--"));
+        let image = words.next()?.to_owned();
+        let alias = match (words.next(), words.next()) {
+            (Some(keyword), Some(name)) if keyword.eq_ignore_ascii_case("AS") => {
+                Some(name.to_ascii_lowercase())
+            }
+            _ => None,
+        };
+        stages.push((image, alias));
+    }
+    let mut image = stages.last()?.0.clone();
+    // `FROM build` names an earlier stage: its base, and so on.
+    for _ in 0..stages.len() {
+        match stages
+            .iter()
+            .find(|(_, alias)| alias.as_deref() == Some(image.to_ascii_lowercase().as_str()))
+        {
+            Some((base, _)) => image.clone_from(base),
+            None => break,
+        }
+    }
+    (!image.contains('$')).then_some(image)
 }
 
 #[derive(Debug, Serialize)]
@@ -85,6 +149,7 @@ impl GraphView {
                 wave: wave_of.get(service.name.as_str()).copied(),
                 paths,
                 reach,
+                base: None,
             })
             .collect();
         let edges = plan
@@ -127,6 +192,23 @@ impl GraphView {
         }
     }
 
+    /// Each service's base image: the last `FROM` of its Dockerfile (`dockerfile` gives the
+    /// generated or hand-written text), which is the `from` image or the template's
+    /// `base-image` for a built-in; none when an `ARG` decides it, for a library, or when the
+    /// base is another service of the plan (that is an edge).
+    pub fn find_bases(&mut self, plan: &Plan, dockerfile: impl Fn(&Service) -> Option<String>) {
+        for (node, service) in self.services.iter_mut().zip(&plan.services) {
+            if service.library {
+                continue;
+            }
+            node.base = dockerfile(service)
+                .as_deref()
+                .and_then(final_from)
+                .filter(|image| plan.service(image).is_none())
+                .map(|image| BaseImage::new(service, &image));
+        }
+    }
+
     /// The services with the most dependency paths, heaviest first.
     pub fn heaviest(&self, count: usize) -> Vec<&ServiceNode> {
         let repeated = |service: &ServiceNode| service.paths - service.reach as u128;
@@ -162,5 +244,32 @@ impl GraphView {
                 heaviest.join(", ")
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::final_from;
+
+    #[test]
+    fn the_last_stage_base_following_stage_names() {
+        assert_eq!(
+            final_from("FROM debian:12\nRUN x\n").as_deref(),
+            Some("debian:12")
+        );
+        assert_eq!(
+            final_from(
+                "FROM --platform=$BUILDPLATFORM golang:1 AS build\nfrom build as test\nFROM Test\n"
+            )
+            .as_deref(),
+            Some("golang:1")
+        );
+        assert_eq!(
+            final_from("FROM a AS build\nFROM --platform=linux/amd64 python:3.11-slim\n")
+                .as_deref(),
+            Some("python:3.11-slim")
+        );
+        assert_eq!(final_from("ARG V=1\nFROM node:$V\n"), None);
+        assert_eq!(final_from("RUN x\n"), None);
     }
 }

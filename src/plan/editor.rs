@@ -1,21 +1,66 @@
-//! Adds a `service` block to a plan through kdl's formatting-preserving document: every
-//! comment, blank line and the layout of the rest stay byte-for-byte; the new node is indented
-//! like its sibling services and goes after the last of them.
+//! Adds a `service` block to a plan as text: every comment, blank line and the layout of the
+//! rest stay byte-for-byte, the plan's line endings are kept; the new block is indented like
+//! its sibling services and goes after the line on which the last of them ends. Groups named
+//! by `--group` get the new name after their last member, the rest of their line untouched.
+//! kdl's parse only finds where (spans) and checks the result.
 
 use std::fmt::Write as _;
 
 use kdl::{KdlDocument, KdlNode};
 
+/// How the new service is built.
+pub enum NewBuild<'a> {
+    /// `template "NAME" key="value"…`, the parameters in the order given.
+    Template {
+        name: &'a str,
+        params: &'a [(String, String)],
+    },
+    /// `dockerfile "PATH"`: a hand-written Dockerfile.
+    Dockerfile(&'a str),
+}
+
 pub struct NewService<'a> {
     pub name: &'a str,
     pub context: &'a str,
-    pub template: &'a str,
+    pub build: NewBuild<'a>,
     pub depends_on: &'a [String],
     pub from: Option<&'a str>,
+    /// Existing groups the service joins.
+    pub groups: &'a [String],
 }
 
-fn quoted(text: &str) -> String {
-    serde_json::to_string(text).expect("strings serialize")
+/// A KDL v2 quoted string: `"`, `\` and control characters escaped.
+pub fn quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A property key: bare when KDL allows it, else quoted.
+fn key(name: &str) -> String {
+    let bare = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+        && !matches!(name, "true" | "false" | "null" | "inf" | "nan");
+    if bare { name.to_owned() } else { quoted(name) }
 }
 
 /// The indentation of the line on which `offset` sits, up to `offset`.
@@ -37,10 +82,38 @@ fn starts_line(text: &str, offset: usize) -> bool {
         .all(|c| c == ' ' || c == '\t')
 }
 
+/// The service block's text, each line indented.
+fn block(service: &NewService<'_>, indent: &str, child_indent: &str) -> String {
+    let mut block = format!("{indent}service {} {{\n", quoted(service.name));
+    let _ = writeln!(block, "{child_indent}context {}", quoted(service.context));
+    match &service.build {
+        NewBuild::Template { name, params } => {
+            let mut line = format!("{child_indent}template {}", quoted(name));
+            for (name, value) in *params {
+                let _ = write!(line, " {}={}", key(name), quoted(value));
+            }
+            let _ = writeln!(block, "{line}");
+        }
+        NewBuild::Dockerfile(path) => {
+            let _ = writeln!(block, "{child_indent}dockerfile {}", quoted(path));
+        }
+    }
+    if !service.depends_on.is_empty() {
+        let names: Vec<String> = service.depends_on.iter().map(|name| quoted(name)).collect();
+        let _ = writeln!(block, "{child_indent}depends-on {}", names.join(" "));
+    }
+    if let Some(from) = service.from {
+        let _ = writeln!(block, "{child_indent}from {}", quoted(from));
+    }
+    let _ = writeln!(block, "{indent}}}");
+    block
+}
+
 /// The plan text with the service added, or why it cannot be done. The block is inserted as
-/// text after the line on which the last service ends (or at the end), in the plan's line
-/// endings; nothing else changes. The result is parsed again: it must hold exactly one more
-/// service, the new one (an insertion that would land inside a comment is refused).
+/// text after the line on which the last service ends (or at the end), each group's new member
+/// after its last one; nothing else changes. The result is parsed again: it must hold exactly
+/// one more service, the new one, and every group named must list it (an insertion that would
+/// land inside a comment is refused).
 pub fn add_service(text: &str, service: &NewService<'_>) -> Result<String, String> {
     if let Some((_, what)) = crate::plan::parse::depth::too_deep(text) {
         return Err(format!("the plan's {what} are nested too deeply"));
@@ -51,6 +124,20 @@ pub fn add_service(text: &str, service: &NewService<'_>) -> Result<String, Strin
     let services = document.nodes().iter().filter(is_service).count();
     let last_service = document.nodes().iter().rfind(is_service);
     let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    // (offset, text) insertions, applied from the last offset back.
+    let mut insertions: Vec<(usize, String)> = Vec::new();
+    for group in service.groups {
+        let node = group_node(&document, group)
+            .ok_or_else(|| format!("the plan has no group `{group}`"))?;
+        let end = node
+            .entries()
+            .iter()
+            .filter(|entry| entry.name().is_none())
+            .map(|entry| entry_end(text, entry))
+            .max()
+            .unwrap_or_else(|| node.name().span().offset() + node.name().span().len());
+        insertions.push((end, format!(" {}", quoted(service.name))));
+    }
     let (indent, child_indent) = match last_service {
         Some(node) => {
             let indent = indentation_at(text, node.span().offset()).to_owned();
@@ -68,29 +155,7 @@ pub fn add_service(text: &str, service: &NewService<'_>) -> Result<String, Strin
         }
         None => (String::new(), "    ".to_owned()),
     };
-    let mut block = format!("{indent}service {} {{{newline}", quoted(service.name));
-    let _ = write!(
-        block,
-        "{child_indent}context {}{newline}",
-        quoted(service.context)
-    );
-    let _ = write!(
-        block,
-        "{child_indent}template {}{newline}",
-        quoted(service.template)
-    );
-    if !service.depends_on.is_empty() {
-        let names: Vec<String> = service.depends_on.iter().map(|name| quoted(name)).collect();
-        let _ = write!(
-            block,
-            "{child_indent}depends-on {}{newline}",
-            names.join(" ")
-        );
-    }
-    if let Some(from) = service.from {
-        let _ = write!(block, "{child_indent}from {}{newline}", quoted(from));
-    }
-    let _ = write!(block, "{indent}}}{newline}");
+    let block = block(service, &indent, &child_indent).replace('\n', newline);
     // After the line on which the last service ends; a blank line before the new block, as
     // between most services.
     let at = last_service.map_or(text.len(), |node| {
@@ -108,7 +173,13 @@ pub fn add_service(text: &str, service: &NewService<'_>) -> Result<String, Strin
     } else {
         format!("{newline}{newline}")
     };
-    let edited = format!("{}{leading}{block}{}", &text[..at], &text[at..]);
+    insertions.push((at, format!("{leading}{block}")));
+    // The last offset first; at one offset the block (pushed last) goes after a member.
+    insertions.sort_by_key(|(offset, _)| std::cmp::Reverse(*offset));
+    let mut edited = text.to_owned();
+    for (offset, insertion) in insertions {
+        edited.insert_str(offset, &insertion);
+    }
     let reparsed = KdlDocument::parse(&edited)
         .map_err(|error| format!("the edited plan would not be valid KDL: {error}"))?;
     let added = reparsed.nodes().iter().filter(is_service).count() == services + 1
@@ -117,6 +188,13 @@ pub fn add_service(text: &str, service: &NewService<'_>) -> Result<String, Strin
                 .first()
                 .and_then(|entry| entry.value().as_string())
                 == Some(service.name)
+        })
+        && service.groups.iter().all(|group| {
+            group_node(&reparsed, group).is_some_and(|node| {
+                node.entries().iter().any(|entry| {
+                    entry.name().is_none() && entry.value().as_string() == Some(service.name)
+                })
+            })
         });
     if !added {
         return Err(
@@ -127,17 +205,43 @@ pub fn add_service(text: &str, service: &NewService<'_>) -> Result<String, Strin
     Ok(edited)
 }
 
+/// The top-level `group "NAME" …` node.
+fn group_node<'a>(document: &'a KdlDocument, group: &str) -> Option<&'a KdlNode> {
+    document.nodes().iter().find(|node| {
+        node.name().value() == "group"
+            && node.entries().first().is_some_and(|entry| {
+                entry.name().is_none() && entry.value().as_string() == Some(group)
+            })
+    })
+}
+
+/// Where an entry's text ends: its span, less any whitespace kdl counts in it.
+fn entry_end(text: &str, entry: &kdl::KdlEntry) -> usize {
+    let span = entry.span();
+    let end = (span.offset() + span.len()).min(text.len());
+    let start = span.offset().min(end);
+    start + text[start..end].trim_end().len()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{NewService, add_service};
+    use super::{NewBuild, NewService, add_service, quoted};
+
+    fn template<'a>(name: &'a str, params: &'a [(String, String)]) -> NewBuild<'a> {
+        NewBuild::Template { name, params }
+    }
 
     fn new_b() -> NewService<'static> {
         NewService {
             name: "b",
             context: "b",
-            template: "python-pip",
+            build: NewBuild::Template {
+                name: "python-pip",
+                params: &[],
+            },
             depends_on: &[],
             from: None,
+            groups: &[],
         }
     }
 
@@ -180,15 +284,83 @@ mod tests {
             &NewService {
                 name: "b",
                 context: "b",
-                template: "python-pip",
+                build: template("python-pip", &[]),
                 depends_on: &["a".to_owned()],
                 from: None,
+                groups: &[],
             },
         )
         .unwrap();
         assert_eq!(
             edited,
             "// top\nversion 1\n\nservice \"a\" {\n  context \"a\" // why\n}\n\nservice \"b\" {\n  context \"b\"\n  template \"python-pip\"\n  depends-on \"a\"\n}\n\n// groups\ngroup \"g\" \"a\"\n"
+        );
+    }
+
+    #[test]
+    fn parameters_dockerfiles_and_groups() {
+        let plan = "service \"a\" {\n    context \"a\"\n}\ngroup \"g\" \"a\" // the front\ngroup \"h\" \"a\" \\\n    \"a2\"\n";
+        let params = [
+            ("python".to_owned(), "3.12".to_owned()),
+            ("base-image".to_owned(), "x\"y".to_owned()),
+            ("1st".to_owned(), "a\\b".to_owned()),
+        ];
+        let edited = add_service(
+            plan,
+            &NewService {
+                name: "b",
+                context: "b",
+                build: template("python-pip", &params),
+                depends_on: &[],
+                from: None,
+                groups: &["g".to_owned(), "h".to_owned()],
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            edited,
+            "service \"a\" {\n    context \"a\"\n}\n\nservice \"b\" {\n    context \"b\"\n    template \"python-pip\" python=\"3.12\" base-image=\"x\\\"y\" \"1st\"=\"a\\\\b\"\n}\ngroup \"g\" \"a\" \"b\" // the front\ngroup \"h\" \"a\" \\\n    \"a2\" \"b\"\n"
+        );
+        let edited = add_service(
+            plan,
+            &NewService {
+                name: "w",
+                context: "w",
+                build: NewBuild::Dockerfile("w/Dockerfile"),
+                depends_on: &[],
+                from: None,
+                groups: &[],
+            },
+        )
+        .unwrap();
+        assert!(
+            edited.contains(
+                "service \"w\" {\n    context \"w\"\n    dockerfile \"w/Dockerfile\"\n}\n"
+            ),
+            "{edited}"
+        );
+        let error = add_service(
+            plan,
+            &NewService {
+                name: "w",
+                context: "w",
+                build: NewBuild::Dockerfile("w/Dockerfile"),
+                depends_on: &[],
+                from: None,
+                groups: &["nope".to_owned()],
+            },
+        );
+        assert_eq!(error.unwrap_err(), "the plan has no group `nope`");
+    }
+
+    #[test]
+    fn quoting_is_kdl() {
+        assert_eq!(quoted("a\u{1}b\tc"), "\"a\\u{1}b\\tc\"");
+        let text = format!("n {}", quoted("a\u{1}b\"\\\n"));
+        let document = kdl::KdlDocument::parse(&text).unwrap();
+        assert_eq!(
+            document.nodes()[0].entries()[0].value().as_string(),
+            Some("a\u{1}b\"\\\n")
         );
     }
 }

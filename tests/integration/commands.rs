@@ -195,6 +195,117 @@ fn affected_follows_inputs_and_dependents_through_git() {
     );
 }
 
+/// Commits the working tree as it is.
+fn commit(test: &Test, message: &str) {
+    git(test.path(), &["add", "-A"]);
+    git(test.path(), &["commit", "-qm", message]);
+}
+
+#[test]
+fn affected_by_a_plan_edit_compares_the_resolved_services() {
+    let test = repository();
+    let plan = test.read("bakeplan.kdl");
+    let edit = |from: &str, to: &str| {
+        assert!(plan.contains(from), "{from}");
+        std::fs::write(test.path().join("bakeplan.kdl"), plan.replacen(from, to, 1))
+            .expect("write");
+    };
+    let affected = || {
+        let run = test.run_with(&["affected", "--since", "main"]);
+        run.assert_status(0);
+        run
+    };
+    // Each edit below starts from the committed plan.
+    // A comment and a blank line: the plan file changed, no service did.
+    edit("version 1\n", "version 1\n// a comment\n\n");
+    let run = affected();
+    assert_eq!(run.stdout, "");
+    assert_eq!(run.stderr, "");
+    // One service's own child: that service only (nothing depends on it).
+    edit("    port 8001\n", "    port 8002\n");
+    assert_eq!(affected().stdout, "file_service\n");
+    // A child of `common`, which both services depend on: it and its dependents.
+    edit(
+        "    description \"shared models and utilities\"\n",
+        "    description \"shared models\"\n",
+    );
+    assert_eq!(affected().stdout, "common\ncontent_service\nfile_service\n");
+    // A template parameter in `defaults` reaches every service using the template, not the
+    // hand-written one.
+    edit("python=\"3.11\"", "python=\"3.12\"");
+    assert_eq!(affected().stdout, "common\ncontent_service\nfile_service\n");
+    // A variable's default reaches every target that interpolates it (all four tags).
+    edit("default=\"latest\"", "default=\"dev\"");
+    assert_eq!(
+        affected().stdout,
+        "common\ncontent_service\nfile_service\nlegacy_gateway\n"
+    );
+    // A profile's setting changes what the overlay sets on every target.
+    edit(
+        "profile \"fresh\" { no-cache #true; pull #true }",
+        "profile \"fresh\" { no-cache #true; }",
+    );
+    assert_eq!(
+        affected().stdout,
+        "common\ncontent_service\nfile_service\nlegacy_gateway\n"
+    );
+    // A new service is affected, the others are not; committed changes count the same way.
+    std::fs::write(
+        test.path().join("bakeplan.kdl"),
+        format!("{plan}service \"extra\" {{ context \"services/extra\"; }}\n"),
+    )
+    .expect("write");
+    commit(&test, "extra");
+    let run = affected();
+    assert_eq!(run.stdout, "extra\n");
+    let run = test.run_with(&["affected", "--since", "main", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(json["changed"], serde_json::json!(["extra"]));
+}
+
+#[test]
+fn affected_falls_back_to_every_service_without_a_plan_to_compare() {
+    // No plan at the base commit: every service, and a note saying why.
+    let test = huleedu();
+    let plan = test.read("bakeplan.kdl");
+    std::fs::remove_file(test.path().join("bakeplan.kdl")).expect("remove");
+    git(test.path(), &["init", "-q"]);
+    commit(&test, "start");
+    git(test.path(), &["checkout", "-qb", "work"]);
+    std::fs::write(test.path().join("bakeplan.kdl"), &plan).expect("write");
+    let run = test.run_with(&["affected", "--since", "main"]);
+    run.assert_status(0);
+    assert_eq!(
+        run.stdout,
+        "common\ncontent_service\nfile_service\nlegacy_gateway\n"
+    );
+    assert!(
+        run.stderr
+            .starts_with("note: bakeplan.kdl does not exist at "),
+        "{}",
+        run.stderr
+    );
+    // A plan that did not compile at the base commit: the same.
+    std::fs::write(
+        test.path().join("bakeplan.kdl"),
+        plan.replace(
+            "depends-on \"common\"\n    port 8000",
+            "depends-on \"comon\"\n    port 8000",
+        ),
+    )
+    .expect("write");
+    commit(&test, "broken");
+    git(test.path(), &["checkout", "-qb", "fix"]);
+    std::fs::write(test.path().join("bakeplan.kdl"), &plan).expect("write");
+    let run = test.run_with(&["affected", "--since", "work"]);
+    run.assert_status(0);
+    assert_eq!(
+        run.stdout,
+        "common\ncontent_service\nfile_service\nlegacy_gateway\n"
+    );
+    assert!(run.stderr.contains("does not compile"), "{}", run.stderr);
+}
+
 #[test]
 fn affected_from_a_file_list_and_the_plan_itself() {
     let test = huleedu().write(
@@ -259,6 +370,92 @@ fn new_adds_a_service_keeping_the_plan_byte_for_byte() {
     test.run_with(&["compile", "--check"]).assert_status(0);
 }
 
+/// The plan after `new`: `before` with `block` after the last service, and `group` rewritten.
+fn expected_plan(before: &str, block: &str, group_line: Option<&str>) -> String {
+    let anchor = "    dockerfile \"services/legacy_gateway/Dockerfile\"\n}\n";
+    let at = before.find(anchor).expect("the last service") + anchor.len();
+    let plan = format!("{}{block}{}", &before[..at], &before[at..]);
+    match group_line {
+        Some(line) => plan.replace(
+            "group \"backend\" \"content_service\" \"file_service\"\n",
+            &format!("{line}\n"),
+        ),
+        None => plan,
+    }
+}
+
+#[test]
+fn new_with_parameters_and_a_group() {
+    let test = huleedu();
+    let before = test.read("bakeplan.kdl");
+    let run = test.run_with(&[
+        "new",
+        "billing",
+        "--template",
+        "python-pip",
+        "--param",
+        "python=3.12",
+        "--param",
+        "base-image=local/python:3",
+        "--group",
+        "backend",
+    ]);
+    run.assert_status(0);
+    let block = "\nservice \"billing\" {\n    context \"services/billing\"\n    template \"python-pip\" python=\"3.12\" base-image=\"local/python:3\"\n}\n";
+    assert_eq!(
+        test.read("bakeplan.kdl"),
+        expected_plan(
+            &before,
+            block,
+            Some("group \"backend\" \"content_service\" \"file_service\" \"billing\"")
+        )
+    );
+    let dockerfile = test.read("services/billing/Dockerfile");
+    assert!(dockerfile.contains("local/python:3"), "{dockerfile}");
+    assert!(
+        test.read("docker-bake.hcl")
+            .contains("group \"backend\" {\n  targets = [\n    \"content_service\",\n    \"file_service\",\n    \"billing\"\n  ]"),
+        "{}",
+        test.read("docker-bake.hcl")
+    );
+    test.run_with(&["compile", "--check"]).assert_status(0);
+}
+
+#[test]
+fn new_with_a_hand_written_dockerfile() {
+    let test = huleedu().write("gateway/Dockerfile", "FROM local/busybox:1\n");
+    let before = test.read("bakeplan.kdl");
+    let run = test.run_with(&["new", "gateway", "--dockerfile", "gateway/Dockerfile"]);
+    run.assert_status(0);
+    let block = "\nservice \"gateway\" {\n    context \"gateway\"\n    dockerfile \"gateway/Dockerfile\"\n}\n";
+    assert_eq!(
+        test.read("bakeplan.kdl"),
+        expected_plan(&before, block, None)
+    );
+    // Nothing generated for it: the hand-written file is as it was, with no ignore file beside.
+    assert_eq!(test.read("gateway/Dockerfile"), "FROM local/busybox:1\n");
+    assert!(!test.path().join("gateway/Dockerfile.dockerignore").exists());
+    assert!(!run.stdout.contains("gateway/"), "{}", run.stdout);
+    test.run_with(&["compile", "--check"]).assert_status(0);
+    // An explicit context wins over the Dockerfile's folder.
+    let test = huleedu().write("gateway/Dockerfile", "FROM local/busybox:1\n");
+    test.run_with(&[
+        "new",
+        "gateway",
+        "--dockerfile",
+        "gateway/Dockerfile",
+        "--context",
+        ".",
+    ])
+    .assert_status(0);
+    assert!(
+        test.read("bakeplan.kdl")
+            .contains("    context \".\"\n    dockerfile \"gateway/Dockerfile\"\n"),
+        "{}",
+        test.read("bakeplan.kdl")
+    );
+}
+
 #[test]
 fn new_refuses_bad_requests_and_leaves_the_plan_untouched() {
     for args in [
@@ -273,6 +470,58 @@ fn new_refuses_bad_requests_and_leaves_the_plan_untouched() {
             "comon",
         ],
         &["new", "Billing", "--template", "python-pdm"],
+        &[
+            "new",
+            "billing",
+            "--template",
+            "python-pdm",
+            "--param",
+            "pyton=3.12",
+        ],
+        &[
+            "new",
+            "billing",
+            "--template",
+            "python-pdm",
+            "--param",
+            "python",
+        ],
+        &[
+            "new",
+            "billing",
+            "--template",
+            "python-pdm",
+            "--param",
+            "python=3.12",
+            "--param",
+            "python=3.13",
+        ],
+        &[
+            "new",
+            "billing",
+            "--template",
+            "python-pdm",
+            "--group",
+            "backnd",
+        ],
+        &[
+            "new",
+            "billing",
+            "--dockerfile",
+            "x/Dockerfile",
+            "--template",
+            "python-pdm",
+        ],
+        &[
+            "new",
+            "billing",
+            "--dockerfile",
+            "x/Dockerfile",
+            "--param",
+            "a=b",
+        ],
+        &["new", "billing", "--dockerfile", "../Dockerfile"],
+        &["new", "billing"],
     ] {
         let test = huleedu();
         let before = test.files();
@@ -280,12 +529,48 @@ fn new_refuses_bad_requests_and_leaves_the_plan_untouched() {
         run.assert_status(2);
         assert_eq!(test.files(), before, "{args:?} changed files");
     }
-    let run = huleedu().run_with(&["new", "billing", "--template", "python-pdn"]);
-    assert!(
-        run.stderr.contains("did you mean `python-pdm`?"),
-        "{}",
-        run.stderr
-    );
+    for (args, message) in [
+        (
+            &["new", "billing", "--template", "python-pdn"][..],
+            "did you mean `python-pdm`?",
+        ),
+        (
+            &[
+                "new",
+                "billing",
+                "--template",
+                "python-pdm",
+                "--param",
+                "pyton=3.12",
+            ],
+            "the template `python-pdm` has no parameter `pyton`; did you mean `python`?",
+        ),
+        (
+            &[
+                "new",
+                "billing",
+                "--template",
+                "python-pdm",
+                "--group",
+                "backnd",
+            ],
+            "`backnd` is not a group of this plan; did you mean `backend`?",
+        ),
+        (
+            &[
+                "new",
+                "billing",
+                "--template",
+                "python-pdm",
+                "--group",
+                "zzz",
+            ],
+            "its groups are: backend",
+        ),
+    ] {
+        let run = huleedu().run_with(args);
+        assert!(run.stderr.contains(message), "{args:?}: {}", run.stderr);
+    }
 }
 
 #[test]

@@ -21,5 +21,6 @@ mod property;
 mod python_templates;
 mod shards;
 mod support;
+mod voting;
 mod workspace;
 mod write_discipline;
