@@ -21,7 +21,10 @@ fn check_script(script: &str) {
         "{script} failed:\n{stdout}{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(stdout.contains("PASS "), "{script} checked nothing:\n{stdout}");
+    assert!(
+        stdout.contains("PASS "),
+        "{script} checked nothing:\n{stdout}"
+    );
 }
 
 #[test]
