@@ -56,7 +56,14 @@ Examples:
   bakeplan bake --profile fresh        with the `fresh` profile's overlay (e.g. no cache, pull)
   bakeplan bake --no-cache --progress plain
   bakeplan bake --affected --since origin/main
+  bakeplan bake --keep-going --jobs 2  build all it can, two services at a time
+  bakeplan bake --json summary.json    the per-service summary for CI
+  bakeplan bake --shard 2/3            the second of three parts (CI: graph --format matrix)
+  bakeplan bake --platform linux/amd64 only amd64 this time (the builder must list it)
   bakeplan bake -- --set '*.args.X=1'  pass anything after `--` to buildx bake
+
+Each service is built by its own `docker buildx bake` once the services it depends on are built;
+a summary (built, cached, failed, skipped; duration; image size) follows every bake.
 
 Exit status: 0 built; 1 the build failed (the failing services are named); 2 plan or usage error.")]
     Bake(BakeArgs),
@@ -67,7 +74,8 @@ Examples:
   bakeplan graph                       text for a terminal
   bakeplan graph --format dot | dot -Tsvg > graph.svg
   bakeplan graph --format mermaid      paste into Markdown
-  bakeplan graph --format json         stable JSON for scripts (documented in the README)")]
+  bakeplan graph --format json         stable JSON for scripts (documented in the README)
+  bakeplan graph --format matrix --shards 3   a CI matrix for `bake --shard I/3`")]
     Graph(GraphArgs),
 
     /// List the services a change affects: matching `inputs`, plus everything depending on them
@@ -93,6 +101,18 @@ Examples:
   bakeplan templates                   every template with its description
   bakeplan templates python-pdm        its parameters, defaults and what it does")]
     Templates(TemplatesArgs),
+
+    /// Create, remove or show a builder the plan declares (`docker buildx create [--append]`)
+    #[command(after_help = "\
+Examples:
+  bakeplan builder create fleet --dry-run   the buildx commands `create` would run
+  bakeplan builder create fleet             create it, or bring it in line with the plan
+  bakeplan builder status fleet             the plan's builder next to what buildx has
+  bakeplan builder rm fleet                 remove it (nothing to do when it is not there)
+
+Exit status: 0 done (or nothing to do); 1 a docker command failed, or `status` found the
+builder missing or different; 2 plan or usage error.")]
+    Builder(BuilderArgs),
 
     /// Run the build checks of buildx on every Dockerfile of the plan
     #[command(after_help = "\
@@ -184,6 +204,40 @@ pub struct BakeArgs {
     #[arg(long, requires = "since")]
     pub affected: bool,
 
+    /// Build every service that does not depend on a failure (default: stop at the first one)
+    #[arg(long)]
+    pub keep_going: bool,
+
+    /// Build at most N services at once (default: no limit)
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+
+    /// Build for these platforms instead of the plan's (repeatable or comma-separated)
+    #[arg(long, value_name = "PLATFORM", value_delimiter = ',')]
+    pub platform: Vec<String>,
+
+    /// Build on this builder (one of the plan's, or any `docker buildx ls` lists)
+    #[arg(long, value_name = "NAME")]
+    pub builder: Option<String>,
+
+    /// Build the I-th of N parts of the graph, pushing it; dependencies another part builds
+    /// are taken from the registry by digest (see `graph --format matrix`)
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+
+    /// With --shard: how long to wait for another shard's image to reach the registry
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 1800,
+        requires = "shard"
+    )]
+    pub shard_wait: u64,
+
+    /// Write the summary as JSON to FILE (`-`: standard output)
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<Utf8PathBuf>,
+
     /// Arguments passed to `docker buildx bake` as they are
     #[arg(last = true)]
     pub buildx_args: Vec<String>,
@@ -195,6 +249,8 @@ pub enum GraphFormat {
     Dot,
     Mermaid,
     Json,
+    /// The shards of `bake --shard` as a GitHub Actions matrix (with --shards N)
+    Matrix,
 }
 
 #[derive(Debug, clap::Args)]
@@ -206,6 +262,10 @@ pub struct GraphArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
     pub format: GraphFormat,
+
+    /// How many shards `--format matrix` splits the services into
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..))]
+    pub shards: u16,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -258,6 +318,34 @@ pub struct NewArgs {
     /// A service (or image) it is built from
     #[arg(long)]
     pub from: Option<String>,
+
+    /// The plan file
+    #[arg(short, long, default_value = "bakeplan.kdl")]
+    pub plan: Utf8PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BuilderAction {
+    /// Run the `docker buildx create [--append]` commands the builder stands for
+    Create,
+    /// Remove the builder
+    Rm,
+    /// Show the builder as declared and as buildx has it
+    Status,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BuilderArgs {
+    /// What to do
+    #[arg(value_enum)]
+    pub action: BuilderAction,
+
+    /// The builder's name in the plan
+    pub name: String,
+
+    /// Print the commands without running them
+    #[arg(long)]
+    pub dry_run: bool,
 
     /// The plan file
     #[arg(short, long, default_value = "bakeplan.kdl")]

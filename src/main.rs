@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         cli::Command::New(args) => commands::new::run(args, &reporter),
         cli::Command::Templates(args) => commands::templates::run(args),
         cli::Command::Lint(args) => commands::lint::run(args, &reporter),
+        cli::Command::Builder(args) => commands::builder::run(args, &reporter),
         cli::Command::Import(args) => commands::import::run(args),
         cli::Command::Init(args) => commands::init::run(args),
         cli::Command::Completions(args) => {

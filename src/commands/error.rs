@@ -33,6 +33,8 @@ pub enum CommandError {
     },
     /// The build failed; the services buildx's output named (none with `--progress tty`).
     BuildFailed(Vec<String>),
+    /// A docker command failed, or `builder status` found the builder missing or different.
+    Failed(String),
     /// `lint` found this many warnings (each one printed).
     LintWarnings(usize),
 }
@@ -70,7 +72,10 @@ impl CommandError {
     pub fn exit_status(&self) -> u8 {
         match self {
             Self::Usage(_) | Self::Io(_) | Self::Plan { .. } => EXIT_PLAN_ERROR,
-            Self::OutOfDate { .. } | Self::BuildFailed(_) | Self::LintWarnings(_) => EXIT_FAILURE,
+            Self::OutOfDate { .. }
+            | Self::BuildFailed(_)
+            | Self::Failed(_)
+            | Self::LintWarnings(_) => EXIT_FAILURE,
         }
     }
 }

@@ -5,6 +5,7 @@ use crate::commands::error::CommandError;
 use crate::commands::reporter::Reporter;
 use crate::commands::session::Session;
 use crate::graph::format as graph_format;
+use crate::graph::shard;
 use crate::graph::view::GraphView;
 
 pub fn run(args: &GraphArgs, reporter: &Reporter) -> Result<(), CommandError> {
@@ -16,6 +17,11 @@ pub fn run(args: &GraphArgs, reporter: &Reporter) -> Result<(), CommandError> {
         GraphFormat::Dot => graph_format::dot(&view),
         GraphFormat::Mermaid => graph_format::mermaid(&view),
         GraphFormat::Json => graph_format::json(&view),
+        GraphFormat::Matrix => {
+            let plan = &session.compilation.plan;
+            let services = shard::services(plan, &[]).map_err(CommandError::Usage)?;
+            shard::matrix(&shard::shards(&services, usize::from(args.shards)))
+        }
     };
     crate::out!("{text}");
     Ok(())

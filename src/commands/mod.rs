@@ -3,6 +3,7 @@
 
 pub mod affected;
 pub mod bake;
+pub mod builder;
 pub mod compile;
 pub mod docker;
 pub mod error;

@@ -63,7 +63,9 @@ impl Reporter {
     /// Reports a command's failure on stderr (the `lint` summary on stdout, after its lines).
     pub fn report(&self, failure: &CommandError) {
         match failure {
-            CommandError::Usage(message) | CommandError::Io(message) => self.error(message),
+            CommandError::Usage(message)
+            | CommandError::Io(message)
+            | CommandError::Failed(message) => self.error(message),
             CommandError::Plan {
                 errors,
                 source,

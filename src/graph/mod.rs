@@ -4,4 +4,5 @@
 pub mod affected;
 pub mod dependency;
 pub mod format;
+pub mod shard;
 pub mod view;

@@ -15,6 +15,7 @@ pub struct Plan {
     pub services: Vec<Service>,
     pub groups: Vec<Group>,
     pub profiles: Vec<Profile>,
+    pub builders: Vec<Builder>,
     /// The bake file, relative to the plan folder.
     pub bake_path: String,
     pub bake_format: BakeFormat,
@@ -233,7 +234,30 @@ pub struct Profile {
     pub load: bool,
     pub no_cache: Option<bool>,
     pub pull: Option<bool>,
+    /// The plan's builder this profile builds on.
+    pub builder: Option<String>,
 }
+
+/// A buildx builder the plan declares (`bakeplan builder create` makes it).
+#[derive(Debug, Clone)]
+pub struct Builder {
+    pub name: String,
+    /// docker-container (buildx's default), remote, kubernetes or docker.
+    pub driver: String,
+    pub nodes: Vec<BuilderNode>,
+    /// `--driver-opt` pairs; file options (`cacert`, `cert`, `key`) relative to the plan folder.
+    pub driver_opts: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct BuilderNode {
+    pub name: String,
+    pub endpoint: Option<String>,
+    pub platforms: Vec<String>,
+}
+
+/// The driver options that name files.
+pub const FILE_DRIVER_OPTS: &[&str] = &["cacert", "cert", "key"];
 
 impl Plan {
     pub fn service(&self, name: &str) -> Option<&Service> {

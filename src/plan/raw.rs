@@ -18,10 +18,27 @@ pub struct RawPlan {
     pub services: Vec<RawService>,
     pub groups: Vec<RawGroup>,
     pub profiles: Vec<RawProfile>,
+    pub builders: Vec<RawBuilder>,
     /// `workspace "DIR"`.
     pub workspace: Option<Text>,
     /// `image-map { "FROM" "TO" }`, with the span of the node's name.
     pub image_map: Option<(RawMap, SourceSpan)>,
+}
+
+/// `builder "NAME" { node "N" endpoint="…" platforms="…"; driver "…"; driver-opt { K "v" } }`
+#[derive(Debug)]
+pub struct RawBuilder {
+    pub name: Text,
+    pub nodes: Vec<RawBuilderNode>,
+    pub driver: Option<Text>,
+    pub driver_opts: RawMap,
+}
+
+#[derive(Debug)]
+pub struct RawBuilderNode {
+    pub name: Text,
+    pub endpoint: Option<Text>,
+    pub platforms: Option<Text>,
 }
 
 #[derive(Debug)]
@@ -150,6 +167,8 @@ pub struct RawServiceBody {
     pub user: Option<RawUser>,
     pub healthcheck: Option<RawHealthcheck>,
     pub workdir: Option<Text>,
+    /// A profile's `builder`.
+    pub builder: Option<Text>,
     /// Every child node of the block, by name, with its span (for profile checks).
     pub children: Vec<(String, SourceSpan)>,
 }

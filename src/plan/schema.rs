@@ -22,6 +22,8 @@ impl Places {
     pub const SERVICE: Self = Self(2);
     pub const DEFAULTS: Self = Self(4);
     pub const PROFILE: Self = Self(8);
+    /// Inside a `builder` block.
+    pub const BUILDER: Self = Self(16);
     /// `service` and `defaults`: a child that only builds.
     const BODY: Self = Self(2 | 4);
     /// `service`, `defaults` and `profile`: a child that changes only the bake file.
@@ -113,6 +115,7 @@ pub const CHILDREN: &[Child] = &[
     row!("profile", TOP, Appends, Node),
     row!("workspace", TOP, Once, Node),
     row!("image-map", TOP, Once, Node),
+    row!("builder", TOP, Appends, Node),
     // Service children (in `defaults` too; the bake-only ones in a profile as well).
     row!("context", BODY, Once, Text(context)),
     row!("template", BODY, Once, Template(template)),
@@ -155,6 +158,12 @@ pub const CHILDREN: &[Child] = &[
     row!("load", PROFILE, Once, Switch),
     row!("no-cache", PROFILE, Once, Switch),
     row!("pull", PROFILE, Once, Switch),
+    // The builder a profile builds on.
+    row!("builder", PROFILE, Once, Text(builder)),
+    // `builder` children (read by the lowering's builder reader).
+    row!("node", BUILDER, Appends, Node),
+    row!("driver", BUILDER, Once, Node),
+    row!("driver-opt", BUILDER, Once, Node),
 ];
 
 /// The row for `name` in `place`.

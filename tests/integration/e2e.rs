@@ -42,10 +42,17 @@ pub fn docker(args: &[&str]) -> (bool, String) {
 }
 
 /// `docker run --rm --network none IMAGE`'s output.
-fn run_image(image: &str) -> String {
+pub fn run_image(image: &str) -> String {
     let (ok, output) = docker(&["run", "--rm", "--network", "none", image]);
     assert!(ok, "docker run {image} failed: {output}");
     output
+}
+
+/// buildx's step id in a progress line: `base | #8 [2/2] RUN …` (service, then the step).
+fn step_id(line: &str) -> &str {
+    line.split_whitespace()
+        .find(|word| word.starts_with('#'))
+        .expect("step id")
 }
 
 fn bake(test: &Test, args: &[&str]) -> Run {
@@ -198,7 +205,7 @@ fn registry_cache_survives_a_prune() {
         .lines()
         .find(|line| line.contains("RUN echo \"remote step ran\""))
         .expect("the RUN step");
-    let id = step.split_whitespace().next().expect("step id");
+    let id = step_id(step);
     assert!(
         run.stderr.contains(&format!("{id} CACHED")),
         "the step came from the registry cache:\n{}",
@@ -258,7 +265,7 @@ fn the_fresh_profile_reruns_cached_steps() {
             .lines()
             .find(|line| line.contains("RUN echo \"from base\""))
             .expect("the RUN step");
-        let id = step.split_whitespace().next().expect("step id").to_owned();
+        let id = step_id(step);
         run.stderr.contains(&format!("{id} CACHED"))
     };
     assert!(

@@ -3,6 +3,7 @@
 
 mod affected_git;
 mod bad_input;
+mod builders;
 mod buildx;
 mod check;
 mod commands;
@@ -12,10 +13,13 @@ mod e2e;
 mod e2e_node;
 mod e2e_rustgo;
 mod escaping;
+mod execution;
 mod import;
 mod init;
 mod new_layout;
 mod property;
+mod python_templates;
+mod shards;
 mod support;
 mod workspace;
 mod write_discipline;

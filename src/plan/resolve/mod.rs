@@ -1,6 +1,7 @@
 //! Stage 3: resolve the raw plan into a `Plan`. Defaults are applied here, once; names,
 //! references, paths and values are checked here, and every error is collected.
 
+mod builders;
 mod extensions;
 mod fields;
 mod groups;
@@ -171,11 +172,14 @@ impl Resolver<'_> {
                 );
             }
         }
+        let builders = self.builders(raw);
+        self.profile_builders(raw, &builders);
         Plan {
             variables,
             services,
             groups,
             profiles,
+            builders,
             bake_path,
             bake_format,
             bake_span,

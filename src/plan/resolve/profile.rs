@@ -71,6 +71,7 @@ impl Resolver<'_> {
             load: raw.load.as_ref().is_some_and(|flag| flag.value),
             no_cache: raw.no_cache.as_ref().map(|flag| flag.value),
             pull: raw.pull.as_ref().map(|flag| flag.value),
+            builder: body.builder.as_ref().map(|text| text.value.clone()),
         };
         ok.then_some(profile)
     }

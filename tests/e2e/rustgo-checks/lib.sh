@@ -77,22 +77,40 @@ export_stage() {
     raw_bake "export-$1-$2" --allow "fs.write=$T" --set "$1.target=$2" --set "$1.output=type=local,dest=$3" "$1"
 }
 
+# `bakeplan bake` runs one buildx bake per service and prefixes each progress line with the
+# service (`alpha | #8 [build 2/3] RUN …`); step ids are per service, and a one-target bake
+# leaves the target out of step names. UNPREFIX strips the prefix into `svc` (a step is `svc` +
+# its id; `svc` is empty in a plain buildx log) and puts the target back into a step name that
+# has none (`[build 2/3]` → `[alpha build 2/3]`, `[2/3]` → `[alpha 2/3]`), as a bake of several
+# targets names it.
+UNPREFIX='{
+    svc = ""
+    if (match($0, /^[a-z0-9][a-z0-9_-]* +\| /)) {
+        name = $1; svc = name ":"; $0 = substr($0, RLENGTH + 1)
+        if (match($0, /^#[0-9]+ \[[^]]*\]/)) {
+            inside = substr($0, index($0, "[") + 1, RLENGTH - index($0, "[") - 1)
+            words = split(inside, w, " ")
+            if (words < 3 && w[1] != name) { sub(/\[/, "[" name " ") }
+        }
+    }
+}'
+
 # step_state LOG ERE: for the build step(s) whose header matches ERE, RAN when one of them ran,
 # CACHED when all were cache hits, MISSING when none is in the log. (A bake shows a step that two
 # targets share under one of the targets' names, once per target: hence "all".)
 step_state() {
-    awk -v rx="$2" '
-        /^#[0-9]+ \[/ && $0 ~ rx { id = substr($1, 2); ids[id] = 1 }
-        /^#[0-9]+ CACHED$/ { c[substr($1, 2)] = 1 }
+    awk -v rx="$2" "$UNPREFIX"'
+        /^#[0-9]+ \[/ && $0 ~ rx { id = svc substr($1, 2); ids[id] = 1 }
+        /^#[0-9]+ CACHED$/ { c[svc substr($1, 2)] = 1 }
         END { n = 0; for (i in ids) { n++; if (!(i in c)) { print "RAN"; exit } } print (n ? "CACHED" : "MISSING") }
     ' "$T/$1.log"
 }
 is_state() { [ "$(step_state "$1" "$2")" = "$3" ]; }
 # step_log LOG ERE: the output lines of the matching step(s)
 step_log() {
-    awk -v rx="$2" '
-        /^#[0-9]+ \[/ && $0 ~ rx { ids[substr($1, 2)] = 1; next }
-        /^#[0-9]+ / && (substr($1, 2) in ids) { print }
+    awk -v rx="$2" "$UNPREFIX"'
+        /^#[0-9]+ \[/ && $0 ~ rx { ids[svc substr($1, 2)] = 1; next }
+        /^#[0-9]+ / && ((svc substr($1, 2)) in ids) { print }
     ' "$T/$1.log"
 }
 run_out() { docker run --rm "$1" 2>/dev/null; }

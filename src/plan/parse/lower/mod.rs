@@ -3,6 +3,7 @@
 //! all of them, before anything is resolved.
 
 mod body;
+mod builder;
 mod values;
 
 use std::collections::BTreeMap;
@@ -93,6 +94,7 @@ impl LoweredPart {
         self.plan.services.extend(plan.services);
         self.plan.groups.extend(plan.groups);
         self.plan.profiles.extend(plan.profiles);
+        self.plan.builders.extend(plan.builders);
     }
 
     pub fn finish(self) -> (RawPlan, PlanErrors) {
@@ -163,6 +165,11 @@ impl Lowerer {
             "profile" => {
                 if let Some(profile) = self.profile(node) {
                     plan.profiles.push(profile);
+                }
+            }
+            "builder" => {
+                if let Some(builder) = self.builder(node) {
+                    plan.builders.push(builder);
                 }
             }
             other => self.unknown_top_level(node, other),
