@@ -26,6 +26,9 @@
 #   ONLY=shared        generate and build only the shared-image side (ONLY=bakeplan: only (a)).
 #   KEEP=1             keep the generated workspace and the images (default: both removed).
 #   WORK=DIR           generate into DIR instead of a new temporary folder (must not exist).
+#   COLD=0             skip the cold measurements (the first build uses the cache, no build alone):
+#                      with CACHE_ID=ID of an earlier run, for the rebuild figures only.
+#   CACHE_ID=ID        the cache mount ids' suffix (default: new for this run, i.e. cold).
 #   TEMPLATE_FILE=F    build (a) with this python-pdm template instead of the built-in one (a
 #                      plan `template-dir` overriding it), to benchmark a template change.
 # Needs DOCKER_HOST pointing at a BuildKit-capable dockerd whose builds reach PyPI with host
@@ -323,8 +326,10 @@ print(len(ran))
 PY
 }
 image() { echo "bench-mono-$run/$1-$2:latest"; }
-ids() { local side=$1 n; for n in "${names[@]}"; do docker image inspect -f '{{.Id}}' "$(image "$side" "$n")"; done; }
-# changed BEFORE AFTER: the services whose image id differs
+# ids SIDE: per service, its layers (content digests; the image id changes on every export, as
+# the config carries the build time)
+ids() { local side=$1 n; for n in "${names[@]}"; do docker image inspect -f '{{json .RootFS.Layers}}' "$(image "$side" "$n")"; done; }
+# changed BEFORE AFTER: the services whose layers differ
 changed() {
     local i=0 out="" a b
     local -a before after
@@ -343,14 +348,21 @@ ratio() { echo "scale=2; $1 / $2" | bc; }
 sides=()
 [ "$ONLY" != bakeplan ] && sides+=(b)
 [ "$ONLY" != shared ] && sides+=(a)
-[ "$ONLY" != bakeplan ] && write_shared "$work" "$run"
-[ "$ONLY" != shared ] && write_plan "$work" "$run"
-declare -A cold cold_inst lib_t lib_set lib_inst src_t src_set src_inst man_t man_set man_inst alone
+COLD=${COLD:-1}
+cache_id=${CACHE_ID:-$run}
+[ "$ONLY" != bakeplan ] && write_shared "$work" "$cache_id"
+[ "$ONLY" != shared ] && write_plan "$work" "$cache_id"
+declare -A settle cold cold_inst lib_t lib_set lib_inst src_t src_set src_inst man_t man_set man_inst alone
 base_c=$(csize "$BASE_IMAGE")
 
 for s in "${sides[@]}"; do
-    say "($s) cold parallel build (--no-cache, fresh download caches)"
-    cold[$s]=$(build "$s" cold --no-cache)
+    if [ "$COLD" = 1 ]; then
+        say "($s) cold parallel build (--no-cache, fresh download caches)"
+        cold[$s]=$(build "$s" cold --no-cache)
+    else
+        say "($s) first build (cache used)"
+        cold[$s]=$(build "$s" cold)
+    fi
     cold_inst[$s]=$(installs "$logs/$s-cold.json")
     for n in "${names[@]}"; do
         out=$(docker run --rm --network none "$(image "$s" "$n")") || { echo "bench-monorepo: ($s) $n does not start" >&2; exit 1; }
@@ -372,8 +384,16 @@ done
 
 # change KIND: edit the workspace (lib: one library source file; src: one service source file;
 # manifest: one service gains a dependency, re-locked with PDM), then rebuild each side.
+# The builder's cache is shared (other builds, its garbage collector): records of this run can
+# disappear between two builds, and a rebuild would then re-run steps the change does not
+# explain. So each side is first rebuilt unchanged ("settle": normally all cache hits; how many
+# dependency installs it had to re-run is printed), then the change is made and measured.
 change() {
     local kind=$1 s before after t
+    for s in "${sides[@]}"; do
+        build "$s" "$kind-settle" >/dev/null
+        settle[$s-$kind]=$(installs "$logs/$s-$kind-settle.json")
+    done
     case $kind in
         lib) echo 'VERSION = "2"' >>"$work/libs/events/src/events/__init__.py" ;;
         src) echo '# a source change' >>"$work/services/content_service/app.py" ;;
@@ -406,6 +426,7 @@ if [ "$ONLY" != shared ]; then
     done
 fi
 for s in "${sides[@]}"; do
+    [ "$COLD" = 1 ] || break
     say "($s) critical path: $heaviest alone, cold"
     if [ "$s" = a ]; then
         write_plan "$work" "$run-alone"
@@ -435,8 +456,9 @@ for n in "${names[@]}"; do
     if [ "$(echo "$ua * 1000 / $ub" | bc)" -gt "$max_r" ]; then max_r=$(echo "$ua * 1000 / $ub" | bc); worst=$n; fi
 done
 echo
-fmt() { printf '%s s' "$1"; }
+fmt() { [ -n "$1" ] && printf '%.1f s' "$1"; }
 printf '%-44s | %-26s | %-26s\n' "" "(a) bakeplan" "(b) shared image"
+[ "$COLD" = 1 ] || echo "(COLD=0: the first build used the cache; its time is no cold figure)"
 printf '%-44s | %-26s | %-26s\n' "cold parallel build (wall)" "$(fmt "${cold[a]:-}")" "$(fmt "${cold[b]:-}")"
 printf '%-44s | %-26s | %-26s\n' "  critical path: $heaviest alone, cold" "$(fmt "${alone[a]:-}")" "$(fmt "${alone[b]:-}")"
 printf '%-44s | %-26s | %-26s\n' "  dependency installs run" "${cold_inst[a]:-}" "${cold_inst[b]:-}"
@@ -448,15 +470,19 @@ for k in lib src man; do
     printf '%-44s | %-26s | %-26s\n' "  dependency installs run" "$ia" "$ib"
     echo "    (a) changed: ${sa:--}"
     echo "    (b) changed: ${sb:--}"
+    kk=$k; [ "$k" = man ] && kk=manifest
+    echo "    (dependency installs re-run by the unchanged settle build before it: (a) ${settle[a-$kk]:-} (b) ${settle[b-$kk]:-})"
 done
 if [ "$ONLY" = both ]; then
     echo
     echo "ratios and goals (issue 9):"
     echo "  per-service / shared image, above base, unpacked: mean $(ratio "$sum_a" "$sum_b"), largest $(echo "scale=2; $max_r / 1000" | bc) ($worst)   goal <= 0.33"
     echo "  per-service / shared image, total, compressed:    mean $(ratio "$(for n in "${names[@]}"; do echo "${tot_c[a-$n]}"; done | paste -sd+ | bc)" "$(for n in "${names[@]}"; do echo "${tot_c[b-$n]}"; done | paste -sd+ | bc)")"
-    echo "  cold (a) / critical path (a)                      $(ratio "${cold[a]}" "${alone[a]}")   goal <= 1.15"
-    echo "  cold (b) / critical path (b)                      $(ratio "${cold[b]}" "${alone[b]}")"
-    echo "  cold (a) / cold (b)                               $(ratio "${cold[a]}" "${cold[b]}")"
+    if [ "$COLD" = 1 ]; then
+        echo "  cold (a) / critical path (a)                      $(ratio "${cold[a]}" "${alone[a]}")   goal <= 1.15"
+        echo "  cold (b) / critical path (b)                      $(ratio "${cold[b]}" "${alone[b]}")"
+        echo "  cold (a) / cold (b)                               $(ratio "${cold[a]}" "${cold[b]}")"
+    fi
     echo "  library change: (a) rebuilt [${lib_set[a]}], its dependents are [cli config notify]   goal: only dependents"
     echo "  service source change: (a) dependency installs run ${src_inst[a]}   goal: 0"
 fi
