@@ -395,10 +395,12 @@ change() {
         settle[$s-$kind]=$(installs "$logs/$s-$kind-settle.json")
     done
     case $kind in
-        lib) echo 'VERSION = "2"' >>"$work/libs/events/src/events/__init__.py" ;;
-        src) echo '# a source change' >>"$work/services/content_service/app.py" ;;
+        # Each edit names this run: with CACHE_ID of an earlier run, the same edit would find
+        # that run's layers in the cache and measure nothing.
+        lib) echo "VERSION = \"$run\"" >>"$work/libs/events/src/events/__init__.py" ;;
+        src) echo "# a source change in run $run" >>"$work/services/content_service/app.py" ;;
         manifest)
-            sed -i 's/"attrs>=23"\]/"attrs>=23", "tomlkit>=0.12"]/' "$work/services/config_service/pyproject.toml"
+            sed -i "s/\"attrs>=23\"\\]/\"attrs>=23\", \"tomlkit>=0.12,!=0.0.${run//-/.}\"]/" "$work/services/config_service/pyproject.toml"
             grep -q tomlkit "$work/services/config_service/pyproject.toml"
             (cd "$work" && "$PDM" lock -G :all -q)
             ;;
