@@ -1,0 +1,3 @@
+module example.com/gomono
+
+go 1.19

@@ -1,0 +1,4 @@
+const core = require('@acme/core');
+const leven = require('leven');
+
+console.log(`worker: ${core.bold('job')} distance(kitten,sitting)=${leven('kitten', 'sitting')}`);
