@@ -6,6 +6,8 @@
 #   cold parallel                  vs  the critical path (the longest chain of step durations)
 #   a rebuild after changing one source file in one service
 #   a rebuild from the registry cache after `docker buildx prune -af`
+# It builds on a private dockerd of its own (scripts/second-dockerd.sh), so its prunes never
+# touch the build cache of the test stack's daemon or of anyone else using it.
 # Goals: cold ≤ 0.4× sequential and ≤ 1.15× the critical path; one-file rebuild ≤ 10 % of cold;
 # registry-cache rebuild ≤ 15 % of cold.
 #
@@ -26,7 +28,10 @@ BASE_STEP=${BASE_STEP:-20}
 DEPS_STEP=${DEPS_STEP:-30}
 BUILD_STEP=${BUILD_STEP:-3}
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+daemon=$(mktemp -d /tmp/bp-bench-d.XXXXXX)
+trap '"$root"/scripts/second-dockerd.sh stop "$daemon" || true; rm -rf "$work" "$daemon"' EXIT
+DOCKER_HOST=$(scripts/second-dockerd.sh start "$daemon" local/busybox:1)
+export DOCKER_HOST
 
 # The monorepo: a plan, a template for the services, a base, ten services.
 mkdir -p "$work/templates" "$work/base"

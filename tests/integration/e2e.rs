@@ -1,7 +1,7 @@
 //! End-to-end builds on a real `BuildKit`: dockerd (containerd image store), buildx and a
 //! registry on 127.0.0.1:5000, started by `scripts/buildkit-env.sh` (the README's test command
 //! does it). Under `CI` these tests fail, never skip, when the daemon is not reachable.
-//! They run one at a time: some prune the build cache.
+//! They run one at a time (they share one daemon and its build cache).
 
 use std::path::Path;
 use std::process::Command;
@@ -186,13 +186,17 @@ fn a_cache_mount_keeps_what_the_previous_build_left() {
     not(feature = "buildkit"),
     ignore = "needs BuildKit: cargo test --features buildkit (scripts/test does)"
 )]
-fn registry_cache_survives_a_prune() {
+fn a_builder_that_never_built_a_service_takes_its_steps_from_the_registry_cache() {
     let _lock = buildkit();
     let test = features();
     bake(&test, &["remote", "--load"]).assert_status(0);
-    let (ok, output) = docker(&["buildx", "prune", "-af"]);
-    assert!(ok, "{output}");
-    let run = bake(&test, &["remote", "--load"]);
+    // A second, empty daemon (no `buildx prune` of the shared one): its only source for the
+    // RUN step is the registry cache the first build wrote.
+    let second = crate::shards::SecondDockerd::start();
+    let run = test.run_with_env(
+        &["bake", "--progress", "plain", "remote", "--load"],
+        &[("DOCKER_HOST", second.host.as_str())],
+    );
     run.assert_status(0);
     assert!(
         run.stderr
@@ -211,6 +215,12 @@ fn registry_cache_survives_a_prune() {
         "the step came from the registry cache:\n{}",
         run.stderr
     );
+    let on_second = Command::new("docker")
+        .args(["image", "inspect", "remote:latest"])
+        .env("DOCKER_HOST", &second.host)
+        .output()
+        .expect("docker");
+    assert!(on_second.status.success(), "built on the second daemon");
 }
 
 #[test]

@@ -12,13 +12,14 @@ use crate::e2e::{buildkit, docker, run_image};
 use crate::execution::fresh;
 use crate::support::{Run, Test, repo_root};
 
-struct SecondDockerd {
+pub struct SecondDockerd {
     dir: tempfile::TempDir,
-    host: String,
+    pub host: String,
 }
 
 impl SecondDockerd {
-    fn start() -> Self {
+    /// Starts it with `local/busybox:1` copied from the first daemon.
+    pub fn start() -> Self {
         let dir = tempfile::Builder::new()
             .prefix("bp-d2.")
             .tempdir_in("/tmp")
