@@ -14,6 +14,46 @@ pub fn missing_buildx() -> Option<String> {
     }
 }
 
+/// The execution modes `docker buildx bake --help` lists for `--execution` (buildx PR 4044:
+/// `fail-fast`, `defer-output`, `defer-error`); empty when this buildx has no such flag
+/// (0.29 has none) or cannot be asked.
+pub fn bake_execution_modes(docker: &[String]) -> Vec<String> {
+    Command::new(&docker[0])
+        .args(&docker[1..])
+        .args(["buildx", "bake", "--help"])
+        .output()
+        .map(|output| execution_modes(&String::from_utf8_lossy(&output.stdout)))
+        .unwrap_or_default()
+}
+
+/// The quoted words of the `--execution` option's help, continuation lines included.
+pub fn execution_modes(help: &str) -> Vec<String> {
+    let mut text = String::new();
+    let mut inside = false;
+    for line in help.lines() {
+        let option = line.trim_start().starts_with('-');
+        if option {
+            inside = line.trim_start().starts_with("--execution ")
+                || line.trim_start().starts_with("--execution=");
+        }
+        if inside {
+            text.push_str(line);
+            text.push(' ');
+        }
+    }
+    let mut modes: Vec<String> = Vec::new();
+    for word in text.split('"').skip(1).step_by(2) {
+        let mode = !word.is_empty()
+            && word
+                .bytes()
+                .all(|byte| byte.is_ascii_lowercase() || byte == b'-');
+        if mode && !modes.iter().any(|known| known == word) {
+            modes.push(word.to_owned());
+        }
+    }
+    modes
+}
+
 /// Image references a Dockerfile takes from outside itself: `FROM` bases and `--from=` images
 /// that are not stages of the same file.
 pub fn external_images(dockerfile: &str) -> Vec<String> {
@@ -68,6 +108,16 @@ pub fn external_images(dockerfile: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn reads_the_execution_modes_of_a_newer_buildx() {
+        let help = "Options:\n      --call string            Set method (\"check\", \"outline\")\n      --execution string       Set execution mode (\"fail-fast\",\n                               \"defer-output\", \"defer-error\")\n                               (default \"fail-fast\")\n  -f, --file stringArray       Build definition file\n";
+        assert_eq!(
+            super::execution_modes(help),
+            ["fail-fast", "defer-output", "defer-error"]
+        );
+        assert!(super::execution_modes("      --call string   (\"check\")\n").is_empty());
+    }
+
     use super::external_images;
 
     #[test]

@@ -204,9 +204,16 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> Result<(), CommandError> {
             .env("BUILDX_METADATA_PROVENANCE", "disabled");
         command
     };
-    // The default: one bake of every service, as buildx schedules it. `--keep-going`,
-    // `--jobs` and `--shard` need bakeplan's own schedule: one bake per service.
-    let one_bake = !args.keep_going && args.jobs.is_none() && args.shard.is_none();
+    // The default: one bake of every service, as buildx schedules it. `--jobs` and `--shard`
+    // need bakeplan's own schedule: one bake per service; so does `--keep-going`, unless this
+    // buildx has `--execution=defer-error` (buildx PR 4044), which keeps going itself.
+    let deferred = args.keep_going
+        && args.jobs.is_none()
+        && args.shard.is_none()
+        && crate::commands::docker::bake_execution_modes(&docker)
+            .iter()
+            .any(|mode| mode == "defer-error");
+    let one_bake = deferred || (!args.keep_going && args.jobs.is_none() && args.shard.is_none());
     let metadata = |service: &str| {
         metadata_dir.join(if one_bake {
             "bake.json".to_owned()
@@ -229,13 +236,16 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> Result<(), CommandError> {
             .args(&args.buildx_args)
             .args(&names)
             .env("BUILDX_METADATA_PROVENANCE", "disabled");
+        if deferred {
+            command.arg("--execution=defer-error");
+        }
         crate::errln!("running: {}", describe(&command));
         let root = crate::plan::fs::PlanRoot::new(&session.source.dir).ok();
         let known = single::Services::new(&services, |name| {
             let path = plan.service(name)?.dockerfile_path();
             root.as_ref()?.read(path, 1 << 20).ok()
         });
-        single::run(command, &services, &known, progress)
+        single::run(command, &services, &known, progress, deferred)
     } else {
         crate::errln!(
             "running: {} … SERVICE, once per service ({}{})",

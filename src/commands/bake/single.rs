@@ -189,12 +189,14 @@ impl Reading {
 }
 
 /// Runs `command` (one bake of `services`), passing its output through unchanged, and reports
-/// each service.
+/// each service. `deferred`: buildx ran with `--execution=defer-error`, so a service neither
+/// failed nor depending on a failure was built even when the bake failed.
 pub fn run(
     mut command: Command,
     services: &[(String, Vec<String>)],
     known: &Services,
     progress: Progress,
+    deferred: bool,
 ) -> Vec<Report> {
     let start = Instant::now();
     let names: BTreeSet<&str> = services.iter().map(|(name, _)| name.as_str()).collect();
@@ -275,7 +277,7 @@ pub fn run(
                 Outcome::Failed {
                     error: error.clone(),
                 }
-            } else if !success {
+            } else if !success && !deferred {
                 let culprits: Vec<&str> = reading.failed.keys().map(String::as_str).collect();
                 Outcome::Canceled {
                     because: if culprits.is_empty() {
