@@ -8,6 +8,9 @@ use std::fmt::Write as _;
 
 use kdl::{KdlDocument, KdlNode};
 
+use crate::plan::kdl_text::identifier as key;
+pub use crate::plan::kdl_text::string as quoted;
+
 /// How the new service is built.
 pub enum NewBuild<'a> {
     /// `template "NAME" key="value"…`, the parameters in the order given.
@@ -27,40 +30,6 @@ pub struct NewService<'a> {
     pub from: Option<&'a str>,
     /// Existing groups the service joins.
     pub groups: &'a [String],
-}
-
-/// A KDL v2 quoted string: `"`, `\` and control characters escaped.
-pub fn quoted(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// A property key: bare when KDL allows it, else quoted.
-fn key(name: &str) -> String {
-    let bare = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
-        && !matches!(name, "true" | "false" | "null" | "inf" | "nan");
-    if bare { name.to_owned() } else { quoted(name) }
 }
 
 /// The indentation of the line on which `offset` sits, up to `offset`.

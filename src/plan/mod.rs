@@ -7,6 +7,7 @@ pub mod editor;
 pub mod error;
 pub mod files;
 pub mod fs;
+pub mod kdl_text;
 pub mod model;
 pub mod names;
 pub mod parse;

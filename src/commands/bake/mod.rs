@@ -189,7 +189,8 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> Result<(), CommandError> {
     if let Some(name) = builder_flag {
         base.extend(["--builder".to_owned(), name]);
     }
-    let command = |service: &str| {
+    // `docker buildx bake … TARGETS` writing its metadata to `metadata_file`.
+    let bake_command = |metadata_file: &str, targets: &[&str]| {
         let mut command = Command::new(&docker[0]);
         command
             .current_dir(&dir)
@@ -198,12 +199,13 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> Result<(), CommandError> {
             .args(&base)
             .args(["--progress", progress.buildx_value()])
             .arg("--metadata-file")
-            .arg(metadata_dir.join(format!("{service}.json")))
+            .arg(metadata_dir.join(metadata_file))
             .args(&args.buildx_args)
-            .arg(service)
+            .args(targets)
             .env("BUILDX_METADATA_PROVENANCE", "disabled");
         command
     };
+    let command = |service: &str| bake_command(&format!("{service}.json"), &[service]);
     // The default: one bake of every service, as buildx schedules it. `--jobs` and `--shard`
     // need bakeplan's own schedule: one bake per service; so does `--keep-going`, unless this
     // buildx has `--execution=defer-error` (buildx PR 4044), which keeps going itself.
@@ -223,19 +225,8 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> Result<(), CommandError> {
     };
     let started = Instant::now();
     let reports = if one_bake {
-        let names: Vec<String> = services.iter().map(|(name, _)| name.clone()).collect();
-        let mut command = Command::new(&docker[0]);
-        command
-            .current_dir(&dir)
-            .args(&docker[1..])
-            .args(["buildx", "bake"])
-            .args(&base)
-            .args(["--progress", progress.buildx_value()])
-            .arg("--metadata-file")
-            .arg(metadata(""))
-            .args(&args.buildx_args)
-            .args(&names)
-            .env("BUILDX_METADATA_PROVENANCE", "disabled");
+        let names: Vec<&str> = services.iter().map(|(name, _)| name.as_str()).collect();
+        let mut command = bake_command("bake.json", &names);
         if deferred {
             command.arg("--execution=defer-error");
         }
