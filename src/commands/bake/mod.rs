@@ -1,7 +1,8 @@
-//! `bakeplan bake`: compile (refusing a plan with errors), then build each service with its own
-//! `docker buildx bake -f <bake file> [-f <profile overlay>]… SERVICE` from the plan's folder
-//! (`schedule.rs`), streaming buildx's progress, and print a summary (`summary.rs`). Exit 1
-//! names the services whose build failed.
+//! `bakeplan bake`: compile (refusing a plan with errors), then build from the plan's folder
+//! with one `docker buildx bake -f <bake file> [-f <profile overlay>]… SERVICE…` (`single.rs`),
+//! or, for `--keep-going`, `--jobs` and `--shard`, one per service as its dependencies finish
+//! (`schedule.rs`); stream buildx's progress and print a summary (`summary.rs`). Exit 1 names
+//! the services whose build failed.
 
 mod platforms;
 mod schedule;
