@@ -6,7 +6,7 @@ use miette::SourceSpan;
 
 use super::Resolver;
 use crate::plan::bake_string::BakeString;
-use crate::plan::files;
+use crate::plan::fs;
 use crate::plan::model::{Base, Build, Dependency, EdgeKind, RegistryCache, Service};
 use crate::plan::names::{is_context_name, is_image_reference, is_remote_context, is_valid_name};
 use crate::plan::path::join;
@@ -378,7 +378,7 @@ impl Resolver<'_> {
         }
         let dockerignore = match (&build, &workspace) {
             (Build::Template { .. }, None) => {
-                match files::read(&self.source.dir, &join(&context, ".dockerignore")) {
+                match fs::read_unlinked(&self.source.dir, &join(&context, ".dockerignore")) {
                     Ok(text) => text,
                     Err(message) => {
                         self.error("bakeplan::io", context_span, message, "this context");
