@@ -76,7 +76,7 @@ impl Resolver<'_> {
         name: &str,
         context: &str,
         context_span: SourceSpan,
-        build: &Build,
+        build: Option<&Build>,
     ) -> Option<WorkspaceBuild> {
         let workspace = self.workspace.clone()?;
         if !is_inside(&workspace.dir, context) {
@@ -97,11 +97,11 @@ impl Resolver<'_> {
             );
             return None;
         }
-        let Build::Template {
+        let Some(Build::Template {
             name: template,
             span,
             ..
-        } = build
+        }) = build
         else {
             return None;
         };
