@@ -7,7 +7,7 @@ use crate::commands::session::Session;
 use crate::graph::format as graph_format;
 use crate::graph::shard;
 use crate::graph::view::GraphView;
-use crate::plan::files;
+use crate::plan::fs;
 use crate::plan::model::Build;
 
 pub fn run(args: &GraphArgs, reporter: &Reporter) -> Result<(), CommandError> {
@@ -23,7 +23,7 @@ pub fn run(args: &GraphArgs, reporter: &Reporter) -> Result<(), CommandError> {
             .files
             .get(output)
             .map(|file| file.contents.clone()),
-        Build::Dockerfile { path } => files::read(&session.source.dir, path).ok().flatten(),
+        Build::Dockerfile { path } => fs::read_unlinked(&session.source.dir, path).ok().flatten(),
         Build::Library => None,
     });
     let text = match args.format {

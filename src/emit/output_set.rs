@@ -91,13 +91,14 @@ impl OutputSet {
                 .map(String::as_str)
                 .or_else(|| real_of(&file.path).and_then(|real| inputs.get(&real).copied()));
             if let Some(input) = input {
-                errors.push(PlanError::at(
-                    source,
-                    "bakeplan::output-is-input",
-                    file.span,
-                    format!("{shown} is an input of this compile ({}); it cannot be generated", if input == source.file_name { "the plan" } else { "a template or a hand-written Dockerfile" }),
-                    "this asks to generate it",
-                ).with_help("change `emit` or the service's name so that no output is the plan, a template or a hand-written Dockerfile".to_owned()));
+                errors.push(
+                    PlanError::new(
+                        "bakeplan::output-is-input",
+                        format!("{shown} is an input of this compile ({}); it cannot be generated", if input == source.file_name { "the plan" } else { "a template or a hand-written Dockerfile" }),
+                    )
+                    .label(file.span, "this asks to generate it")
+                    .help("change `emit` or the service's name so that no output is the plan, a template or a hand-written Dockerfile"),
+                );
                 continue;
             }
             match root.read_output(&file.path) {
@@ -119,13 +120,13 @@ impl OutputSet {
                 Ok(existing) => {
                     current.insert(file.path.clone(), existing);
                 }
-                Err(error) => errors.push(PlanError::at(
-                    source,
-                    "bakeplan::unsafe-output",
-                    file.span,
-                    format!("cannot generate {shown}: {error}"),
-                    "this asks to generate it",
-                )),
+                Err(error) => errors.push(
+                    PlanError::new(
+                        "bakeplan::unsafe-output",
+                        format!("cannot generate {shown}: {error}"),
+                    )
+                    .label(file.span, "this asks to generate it"),
+                ),
             }
         }
         errors.into_result(current)

@@ -1,5 +1,6 @@
 //! `bakeplan graph` output formats: text for a terminal, Graphviz dot, Mermaid, and JSON.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::graph::view::GraphView;
@@ -211,16 +212,7 @@ pub fn mermaid(view: &GraphView) -> String {
         };
         let _ = writeln!(out, "  {} {arrow} {}", id(&edge.from), id(&edge.to));
     }
-    for (i, (name, members)) in view.groups.iter().enumerate() {
-        let _ = writeln!(out, "  subgraph g{i}[\"{}\"]", name.replace('"', "#quot;"));
-        for member in members
-            .iter()
-            .filter(|member| view.services.iter().any(|service| &service.name == *member))
-        {
-            let _ = writeln!(out, "    {}", id(member));
-        }
-        out.push_str("  end\n");
-    }
+    mermaid_groups(view, &id, &mut out);
     if view.critical_path.len() > 1 {
         let ids: Vec<String> = view.critical_path.iter().map(|name| id(name)).collect();
         let _ = writeln!(
@@ -231,6 +223,82 @@ pub fn mermaid(view: &GraphView) -> String {
     }
     out
 }
+
+/// The groups as Mermaid subgraphs. A group that is a member of another is drawn inside it (a
+/// subgraph in a subgraph); Mermaid gives a subgraph one parent, so a group in several is drawn
+/// inside the first (by name) and the others point at it with a dotted edge (Mermaid draws
+/// edges to and from subgraphs). Iterative: a chain of thousands of nested groups is no deep
+/// recursion, and the indentation stops growing past a few levels.
+fn mermaid_groups(view: &GraphView, id: &dyn Fn(&str) -> String, out: &mut String) {
+    enum Step<'a> {
+        Open(&'a str, usize),
+        Close(usize),
+    }
+    let index: BTreeMap<&str, usize> = view
+        .groups
+        .keys()
+        .enumerate()
+        .map(|(i, name)| (name.as_str(), i))
+        .collect();
+    let mut parent: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut shared = Vec::new();
+    for (name, members) in &view.groups {
+        for member in members
+            .iter()
+            .filter(|member| index.contains_key(member.as_str()))
+        {
+            if parent.contains_key(member.as_str()) {
+                shared.push((index[name.as_str()], index[member.as_str()]));
+            } else {
+                parent.insert(member, name);
+            }
+        }
+    }
+    let indent = |depth: usize| "  ".repeat(depth.min(MAX_INDENT));
+    let mut stack: Vec<Step> = view
+        .groups
+        .keys()
+        .rev()
+        .filter(|name| !parent.contains_key(name.as_str()))
+        .map(|name| Step::Open(name, 1))
+        .collect();
+    while let Some(step) = stack.pop() {
+        let (name, depth) = match step {
+            Step::Open(name, depth) => (name, depth),
+            Step::Close(depth) => {
+                let _ = writeln!(out, "{}end", indent(depth));
+                continue;
+            }
+        };
+        let _ = writeln!(
+            out,
+            "{}subgraph g{}[\"{}\"]",
+            indent(depth),
+            index[name],
+            name.replace('"', "#quot;")
+        );
+        stack.push(Step::Close(depth));
+        let members = &view.groups[name];
+        for member in members
+            .iter()
+            .filter(|member| view.services.iter().any(|service| &service.name == *member))
+        {
+            let _ = writeln!(out, "{}{}", indent(depth + 1), id(member));
+        }
+        // Pushed in reverse: the nested groups open in the order the group lists them.
+        for member in members.iter().rev() {
+            if parent.get(member.as_str()) == Some(&name) {
+                stack.push(Step::Open(member, depth + 1));
+            }
+        }
+    }
+    for (from, to) in shared {
+        let _ = writeln!(out, "  g{from} -.-> g{to}");
+    }
+}
+
+/// Nested subgraphs are indented this many levels at most.
+const MAX_INDENT: usize = 8;
 
 pub fn json(view: &GraphView) -> String {
     let mut text = serde_json::to_string_pretty(view).expect("the graph view serializes");

@@ -100,48 +100,6 @@ impl PlanError {
             text: source,
         }
     }
-
-    // The old form, kept while branches merge; use `PlanError::new(...)` and the builder.
-    // `allow(dead_code)`: nothing on main calls them any more.
-
-    #[allow(dead_code)]
-    /// Old form, kept while branches merge; use `PlanError::new(code, message).label(span, label)`.
-    /// The source argument is not kept: a plan error points into the plan by default.
-    pub fn at<S>(
-        _source: &S,
-        code: &'static str,
-        span: SourceSpan,
-        message: impl Into<String>,
-        label: impl Into<String>,
-    ) -> Self {
-        Self::new(code, message).label(span, label)
-    }
-
-    #[allow(dead_code)]
-    /// Old form, kept while branches merge; use `PlanError::new(...).label(...).in_source(named)`.
-    pub fn in_named(
-        named: Named,
-        code: &'static str,
-        span: SourceSpan,
-        message: impl Into<String>,
-        label: impl Into<String>,
-    ) -> Self {
-        Self::new(code, message).label(span, label).in_source(named)
-    }
-
-    #[allow(dead_code)]
-    /// Old form, kept while branches merge; use `.help(…)` or `.maybe_help(…)`.
-    #[must_use]
-    pub fn with_help(self, help: impl Into<Option<String>>) -> Self {
-        self.maybe_help(help.into())
-    }
-
-    #[allow(dead_code)]
-    /// Old form, kept while branches merge; use `.label(span, label)`.
-    #[must_use]
-    pub fn with_label(self, span: SourceSpan, label: impl Into<String>) -> Self {
-        self.label(span, label)
-    }
 }
 
 /// A plan error with the source its spans point into: what the reporter renders.
@@ -207,5 +165,39 @@ impl PlanErrors {
 impl From<PlanError> for PlanErrors {
     fn from(error: PlanError) -> Self {
         Self(vec![error])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Issue 7: an error is built one way, `PlanError::new(code, message).label(…).help(…)`;
+    /// the old forms kept while branches merged are gone, and no source file brings them back.
+    #[test]
+    fn errors_are_built_only_with_the_builder() {
+        let old_forms = [
+            ["PlanError", "::at("].concat(),
+            ["PlanError", "::in_named("].concat(),
+            [".with", "_help("].concat(),
+            [".with", "_label("].concat(),
+        ];
+        let mut found = Vec::new();
+        let mut folders = vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src")];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).expect("read src") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else if path.extension().is_some_and(|ext| ext == "rs") {
+                    let text = std::fs::read_to_string(&path).expect("read");
+                    for form in &old_forms {
+                        if text.contains(form.as_str()) {
+                            found.push(format!("{}: {form}", path.display()));
+                        }
+                    }
+                }
+            }
+        }
+        found.sort();
+        assert!(found.is_empty(), "old error forms: {found:#?}");
     }
 }

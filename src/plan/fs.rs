@@ -2,23 +2,39 @@
 //! folder), never more than a size limit, and — for anything a plan names — only inside the
 //! plan folder's real path, so a symlink in a repository cannot make bakeplan read (and echo in
 //! a diagnostic) a file outside it such as `/proc/self/environ`.
+//!
+//! Two policies share one opening path (`open_regular` and `opened_path`): the plan, its
+//! templates and the generated files may be reached through a symlink that stays inside the
+//! folder (`PlanRoot`); a file a plan points at and bakeplan copies into its output (a
+//! context's `.dockerignore`, a workspace lockfile) is reached through no symlink at all
+//! (`find_unlinked`, `read_unlinked`). Either way the file opened is checked after opening, so
+//! a folder or a file swapped for a link while bakeplan reads cannot lead it elsewhere.
 
 use std::fmt;
+use std::fs::{File, Metadata};
 use std::io::Read as _;
 
 use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::plan::path::normalize;
 
 /// The largest plan bakeplan reads (a 10,000-service plan is about 2 MiB).
 pub const PLAN_LIMIT: u64 = 64 << 20;
 /// The largest template, Dockerfile, generated file or list of changed files bakeplan reads.
 pub const FILE_LIMIT: u64 = 16 << 20;
+/// The largest file read by `read_unlinked` (a context's `.dockerignore`).
+pub const UNLINKED_LIMIT: u64 = 1 << 20;
 
 #[derive(Debug)]
 pub enum ReadError {
     NotFound,
     /// A folder, a device, a FIFO, a socket, or a symlink where none may be.
     NotRegular(&'static str),
-    TooLarge(u64),
+    TooLarge {
+        limit: u64,
+        /// Its size, or at least this many bytes when it grew while read.
+        size: u64,
+    },
     /// The real path leaves the folder it must stay in.
     Outside(Utf8PathBuf),
     NotUtf8,
@@ -30,7 +46,7 @@ impl fmt::Display for ReadError {
         match self {
             Self::NotFound => f.write_str("no such file"),
             Self::NotRegular(kind) => write!(f, "it is {kind}, not a regular file"),
-            Self::TooLarge(limit) => write!(f, "it is larger than {} MiB", limit >> 20),
+            Self::TooLarge { limit, .. } => write!(f, "it is larger than {} MiB", limit >> 20),
             Self::Outside(real) => write!(
                 f,
                 "it is a symbolic link to {real}, outside the plan's folder"
@@ -74,31 +90,82 @@ pub fn real_path(path: &Utf8Path) -> Result<Utf8PathBuf, ReadError> {
     Utf8PathBuf::from_path_buf(real).map_err(|_| ReadError::NotUtf8)
 }
 
-/// Reads the regular file at the real path `real` without following a symlink, without
-/// blocking on a FIFO swapped in, and at most `limit` bytes.
-fn read_real(real: &Utf8Path, limit: u64) -> Result<String, ReadError> {
+/// Opens `path` without following a symlink in its last component and without blocking on a
+/// FIFO: the open file when it is a regular file of at most `limit` bytes.
+fn open_regular(path: &Utf8Path, limit: u64) -> Result<(File, Metadata), ReadError> {
     use std::os::unix::fs::OpenOptionsExt as _;
-    let metadata = std::fs::metadata(real)?;
-    if !metadata.is_file() {
-        return Err(ReadError::NotRegular(kind_of(metadata.file_type())));
-    }
-    if metadata.len() > limit {
-        return Err(ReadError::TooLarge(limit));
-    }
     let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(real)?;
+        .open(path)
+        .map_err(|error| {
+            if error.raw_os_error() == Some(libc::ELOOP) {
+                ReadError::NotRegular("a symbolic link")
+            } else {
+                error.into()
+            }
+        })?;
     let opened = file.metadata()?;
     if !opened.is_file() {
         return Err(ReadError::NotRegular(kind_of(opened.file_type())));
     }
+    if opened.len() > limit {
+        return Err(ReadError::TooLarge {
+            limit,
+            size: opened.len(),
+        });
+    }
+    Ok((file, opened))
+}
+
+/// Where the file opened from `path` really is: the kernel's own path of the descriptor, or
+/// (without `/proc`) the real path of `path` now, when that is still the same file. A folder on
+/// the way swapped for a link and back cannot hide where the file was opened.
+fn opened_path(file: &File, opened: &Metadata, path: &Utf8Path) -> Result<Utf8PathBuf, ReadError> {
+    use std::os::fd::AsRawFd as _;
+    use std::os::unix::fs::MetadataExt as _;
+    if let Ok(link) = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())) {
+        // A file removed since it was opened is named `PATH (deleted)`: it is not inside.
+        return Utf8PathBuf::from_path_buf(link).map_err(|_| ReadError::NotUtf8);
+    }
+    let real = real_path(path)?;
+    let now = std::fs::metadata(&real)?;
+    if now.dev() == opened.dev() && now.ino() == opened.ino() {
+        Ok(real)
+    } else {
+        Err(ReadError::Outside(real))
+    }
+}
+
+/// Reads the open file: at most `limit` bytes.
+fn read_bounded(file: File, opened: &Metadata, limit: u64) -> Result<Vec<u8>, ReadError> {
     let mut bytes = Vec::with_capacity(usize::try_from(opened.len()).unwrap_or(0));
     file.take(limit + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
-        return Err(ReadError::TooLarge(limit));
+        return Err(ReadError::TooLarge {
+            limit,
+            size: bytes.len() as u64,
+        });
     }
-    String::from_utf8(bytes).map_err(|_| ReadError::NotUtf8)
+    Ok(bytes)
+}
+
+/// Reads the regular file at the real path `real`, at most `limit` bytes; when `inside` is
+/// given, the file opened must be in that folder (a real path).
+fn read_real(real: &Utf8Path, limit: u64, inside: Option<&Utf8Path>) -> Result<String, ReadError> {
+    // Looked at before it is opened: a device is never opened (opening one may do something).
+    let metadata = std::fs::metadata(real)?;
+    if !metadata.is_file() {
+        return Err(ReadError::NotRegular(kind_of(metadata.file_type())));
+    }
+    let (file, opened) = open_regular(real, limit)?;
+    if let Some(folder) = inside {
+        let at = opened_path(&file, &opened, real)?;
+        if !at.starts_with(folder) {
+            return Err(ReadError::Outside(at));
+        }
+    }
+    String::from_utf8(read_bounded(file, &opened, limit)?).map_err(|_| ReadError::NotUtf8)
 }
 
 /// Reads the plan file the user named. A symlink is followed only to a file in the folder that
@@ -111,11 +178,13 @@ pub fn read_plan(path: &Utf8Path) -> Result<String, ReadError> {
             Some(parent) if !parent.as_str().is_empty() => parent,
             _ => Utf8Path::new("."),
         };
-        if !real.starts_with(real_path(folder)?) {
+        let folder = real_path(folder)?;
+        if !real.starts_with(&folder) {
             return Err(ReadError::Outside(real));
         }
+        return read_real(&real, PLAN_LIMIT, Some(&folder));
     }
-    read_real(&real, PLAN_LIMIT)
+    read_real(&real, PLAN_LIMIT, None)
 }
 
 /// The plan folder's real path: every file a plan names must resolve inside it.
@@ -147,7 +216,7 @@ impl PlanRoot {
 
     /// Reads `relative` (a file the plan names): inside the folder, regular, at most `limit`.
     pub fn read(&self, relative: &str, limit: u64) -> Result<String, ReadError> {
-        read_real(&self.resolve(relative)?, limit)
+        read_real(&self.resolve(relative)?, limit, Some(&self.real))
     }
 
     /// Reads a generated file's current contents: `None` when there is none. The file itself
@@ -180,12 +249,94 @@ impl PlanRoot {
 /// Reads a file the user named on the command line (`affected --files`): any regular file,
 /// bounded.
 pub fn read_named(path: &Utf8Path) -> Result<String, ReadError> {
-    read_real(&real_path(path)?, FILE_LIMIT)
+    read_real(&real_path(path)?, FILE_LIMIT, None)
+}
+
+/// What is at a path of the plan folder.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Found {
+    /// Nothing (or something that is not a regular file: a folder, a device).
+    Missing,
+    File,
+}
+
+/// Whether `relative` (to the plan folder `dir`) names a regular file inside it, reached
+/// without a symbolic link; an error when the way to it goes through one, or the path leaves
+/// the folder.
+pub fn find_unlinked(dir: &Utf8Path, relative: &str) -> Result<Found, String> {
+    walk_unlinked(dir, relative).map(|(found, _)| found)
+}
+
+/// `find_unlinked`, with the normalized path.
+fn walk_unlinked(dir: &Utf8Path, relative: &str) -> Result<(Found, String), String> {
+    let normalized =
+        normalize(relative).ok_or_else(|| format!("{relative} is outside the plan folder"))?;
+    if normalized == "." {
+        return Ok((Found::Missing, normalized));
+    }
+    let mut path = dir.to_owned();
+    let parts: Vec<&str> = normalized.split('/').collect();
+    for (i, part) in parts.iter().enumerate() {
+        path.push(part);
+        let metadata = match std::fs::symlink_metadata(&path) {
+            Ok(metadata) => metadata,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Ok((Found::Missing, normalized));
+            }
+            Err(error) => return Err(format!("cannot read {normalized}: {error}")),
+        };
+        if metadata.file_type().is_symlink() {
+            return Err(unlinked_refusal(&normalized, &parts[..=i].join("/")));
+        }
+        let last = i + 1 == parts.len();
+        if !last && !metadata.is_dir() {
+            return Ok((Found::Missing, normalized));
+        }
+        if last && metadata.is_file() {
+            return Ok((Found::File, normalized));
+        }
+    }
+    Ok((Found::Missing, normalized))
+}
+
+fn unlinked_refusal(normalized: &str, link: &str) -> String {
+    format!("{normalized}: {link} is a symbolic link, which bakeplan does not follow")
+}
+
+/// The text of the regular file `relative` inside the plan folder `dir`, reached without a
+/// symbolic link, `None` when there is none; an error for a symbolic link on the way, a file
+/// over `UNLINKED_LIMIT`, or a read failure. Text that is not UTF-8 is read lossily.
+pub fn read_unlinked(dir: &Utf8Path, relative: &str) -> Result<Option<String>, String> {
+    let (found, normalized) = walk_unlinked(dir, relative)?;
+    if found == Found::Missing {
+        return Ok(None);
+    }
+    let cannot = |error: ReadError| match error {
+        ReadError::NotRegular("a symbolic link") | ReadError::Outside(_) => {
+            unlinked_refusal(&normalized, &normalized)
+        }
+        ReadError::TooLarge { size, .. } => {
+            format!("{relative} is {size} bytes, more than bakeplan reads ({UNLINKED_LIMIT})")
+        }
+        error => format!("cannot read {relative}: {error}"),
+    };
+    let path = dir.join(&normalized);
+    let (file, opened) = open_regular(&path, UNLINKED_LIMIT).map_err(cannot)?;
+    // No link on the way: the file opened is exactly at the folder's real path + `normalized`
+    // (a folder swapped for a link between the walk and the opening leads elsewhere).
+    let expected = real_path(dir).map_err(cannot)?.join(&normalized);
+    if opened_path(&file, &opened, &path).map_err(cannot)? != expected {
+        return Err(cannot(ReadError::Outside(expected)));
+    }
+    let bytes = read_bounded(file, &opened, UNLINKED_LIMIT).map_err(cannot)?;
+    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{PlanRoot, ReadError, read_plan};
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use super::{Found, PlanRoot, ReadError, find_unlinked, read_plan, read_unlinked};
     use camino::Utf8PathBuf;
 
     #[test]
@@ -217,7 +368,112 @@ mod tests {
         ));
         assert!(matches!(
             plan_root.read("ok.kdl", 3),
-            Err(ReadError::TooLarge(3))
+            Err(ReadError::TooLarge { limit: 3, size: 10 })
         ));
+    }
+
+    #[test]
+    fn reads_unlinked_regular_files_inside_and_refuses_links_and_escapes() {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let dir = Utf8PathBuf::from_path_buf(temp.path().to_owned()).expect("utf-8");
+        std::fs::create_dir_all(dir.join("a")).expect("mkdir");
+        std::fs::write(dir.join("a/file"), "text").expect("write");
+        assert_eq!(find_unlinked(&dir, "a/file"), Ok(Found::File));
+        assert_eq!(read_unlinked(&dir, "a/file"), Ok(Some("text".to_owned())));
+        assert_eq!(
+            find_unlinked(&dir, "a"),
+            Ok(Found::Missing),
+            "a folder is no file"
+        );
+        assert_eq!(read_unlinked(&dir, "a/none"), Ok(None));
+        assert_eq!(read_unlinked(&dir, "a/file/under"), Ok(None));
+        assert!(find_unlinked(&dir, "../x").is_err());
+        std::os::unix::fs::symlink(dir.join("a"), dir.join("link")).expect("symlink");
+        assert_eq!(
+            read_unlinked(&dir, "link/file"),
+            Err("link/file: link is a symbolic link, which bakeplan does not follow".to_owned()),
+            "a linked folder"
+        );
+        std::os::unix::fs::symlink(dir.join("a/file"), dir.join("a/alias")).expect("symlink");
+        assert!(find_unlinked(&dir, "a/alias").is_err(), "a linked file");
+        std::fs::write(dir.join("big"), vec![b'x'; 2 * 1024 * 1024]).expect("write");
+        assert_eq!(
+            read_unlinked(&dir, "big"),
+            Err("big is 2097152 bytes, more than bakeplan reads (1048576)".to_owned()),
+            "over the limit"
+        );
+        std::fs::write(dir.join("latin1"), b"caf\xe9").expect("write");
+        assert_eq!(
+            read_unlinked(&dir, "latin1"),
+            Ok(Some("caf\u{fffd}".to_owned()))
+        );
+    }
+
+    /// The old reader checked the way to the file, then opened it by name: a file swapped for
+    /// a link out in between was read through the link (hundreds of times in two seconds).
+    #[test]
+    fn a_file_swapped_for_a_link_out_is_never_read_through_it() {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let outside = tempfile::tempdir().expect("temp dir");
+        let secret = outside.path().join("secret");
+        std::fs::write(&secret, "SECRET").expect("write");
+        let dir = Utf8PathBuf::from_path_buf(temp.path().to_owned()).expect("utf-8");
+        std::fs::write(dir.join(".dockerignore"), "inside").expect("write");
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    let _ = std::os::unix::fs::symlink(&secret, dir.join("link"));
+                    let _ = std::fs::rename(dir.join("link"), dir.join(".dockerignore"));
+                    let _ = std::fs::write(dir.join("file"), "inside");
+                    let _ = std::fs::rename(dir.join("file"), dir.join(".dockerignore"));
+                }
+            });
+            let start = std::time::Instant::now();
+            let (mut leaked, mut read) = (0, 0);
+            while start.elapsed() < std::time::Duration::from_secs(2) {
+                match read_unlinked(&dir, ".dockerignore") {
+                    Ok(Some(text)) if text == "SECRET" => leaked += 1,
+                    Ok(Some(_)) => read += 1,
+                    _ => {}
+                }
+            }
+            stop.store(true, Ordering::Relaxed);
+            assert_eq!(leaked, 0, "read through a link out {leaked} times");
+            assert!(read > 0, "the file itself was never read");
+        });
+    }
+
+    /// The same with a folder on the way swapped for a link out and back.
+    #[test]
+    fn a_folder_swapped_for_a_link_out_is_never_read_through_it() {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let outside = tempfile::tempdir().expect("temp dir");
+        std::fs::write(outside.path().join(".dockerignore"), "SECRET").expect("write");
+        let dir = Utf8PathBuf::from_path_buf(temp.path().to_owned()).expect("utf-8");
+        std::fs::create_dir(dir.join("ctx")).expect("mkdir");
+        std::fs::write(dir.join("ctx/.dockerignore"), "inside").expect("write");
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    let _ = std::fs::rename(dir.join("ctx"), dir.join("real"));
+                    let _ = std::os::unix::fs::symlink(outside.path(), dir.join("ctx"));
+                    let _ = std::fs::remove_file(dir.join("ctx"));
+                    let _ = std::fs::rename(dir.join("real"), dir.join("ctx"));
+                }
+            });
+            let start = std::time::Instant::now();
+            let mut leaked = 0;
+            while start.elapsed() < std::time::Duration::from_secs(1) {
+                if let Ok(Some(text)) = read_unlinked(&dir, "ctx/.dockerignore")
+                    && text == "SECRET"
+                {
+                    leaked += 1;
+                }
+            }
+            stop.store(true, Ordering::Relaxed);
+            assert_eq!(leaked, 0, "read through a link out {leaked} times");
+        });
     }
 }

@@ -5,7 +5,6 @@
 pub mod bake_string;
 pub mod editor;
 pub mod error;
-pub mod files;
 pub mod fs;
 pub mod kdl_text;
 pub mod model;

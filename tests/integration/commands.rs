@@ -30,6 +30,28 @@ fn graph_in_every_format() {
     }
 }
 
+/// Nested groups in Mermaid (checked with Mermaid 11's own parser: `g1` and `g2` come out as
+/// subgraphs inside their parents, `g3 -.-> g2` as an edge between subgraphs).
+#[test]
+fn graph_mermaid_draws_nested_groups() {
+    let mut plan = String::from("defaults { template \"python-pip\"; }\n");
+    for name in ["api", "worker", "web", "docs"] {
+        let _ = writeln!(plan, "service \"{name}\" {{ context \"{name}\"; }}");
+    }
+    // `backend` is inside `apps`, itself inside `all`; `nightly` lists `backend` too.
+    plan.push_str(concat!(
+        "group \"backend\" \"api\" \"worker\"\n",
+        "group \"apps\" \"backend\" \"web\"\n",
+        "group \"all\" \"apps\" \"docs\"\n",
+        "group \"nightly\" \"backend\" \"docs\"\n",
+    ));
+    let run = Test::new()
+        .plan(&plan)
+        .run_with(&["graph", "--format", "mermaid"]);
+    run.assert_status(0);
+    insta::assert_snapshot!("graph-nested-groups-mermaid", run.stdout);
+}
+
 #[test]
 fn graph_json_is_stable_and_documented() {
     let run = huleedu().run_with(&["graph", "--format", "json"]);

@@ -10,16 +10,14 @@ use crate::plan::source::PlanSource;
 /// Parses the whole plan text as one KDL v2 document.
 pub fn parse(source: &PlanSource) -> Result<KdlDocument, PlanErrors> {
     if let Some((at, what)) = super::depth::too_deep(&source.text) {
-        return Err(PlanError::at(
-            source,
+        return Err(PlanError::new(
             "bakeplan::too-deep",
-            SourceSpan::new(at.into(), 1),
             format!(
                 "{what} are nested more than {} levels deep",
                 super::depth::MAX_DEPTH
             ),
-            "too deep",
         )
+        .label(SourceSpan::new(at.into(), 1), "too deep")
         .into());
     }
     KdlDocument::parse(&source.text).map_err(|error| {

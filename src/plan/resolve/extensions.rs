@@ -31,9 +31,9 @@ impl Resolver<'_> {
         &mut self,
         name: &str,
         own: &RawServiceBody,
-        build: &Build,
+        build: Option<&Build>,
     ) -> Extensions {
-        if matches!(build, Build::Dockerfile { .. }) {
+        if matches!(build, Some(Build::Dockerfile { .. })) {
             // Only the service's own block: what `defaults` gives every service is left out.
             for (child, span) in &own.children {
                 if TEMPLATE_ONLY.contains(&child.as_str()) {

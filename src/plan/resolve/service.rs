@@ -6,7 +6,7 @@ use miette::SourceSpan;
 
 use super::Resolver;
 use crate::plan::bake_string::BakeString;
-use crate::plan::files;
+use crate::plan::fs;
 use crate::plan::model::{Base, Build, Dependency, EdgeKind, RegistryCache, Service};
 use crate::plan::names::{is_context_name, is_image_reference, is_remote_context, is_valid_name};
 use crate::plan::path::join;
@@ -79,51 +79,10 @@ impl Resolver<'_> {
             .and_then(|text| self.path(text, "context"))
             .unwrap_or_else(|| ".".to_owned());
 
-        // Build: a template or a hand-written Dockerfile (the service's own replaces the default).
-        if let (Some(template), Some(dockerfile)) = (&own.template, &own.dockerfile) {
-            self.error(
-                "bakeplan::conflict",
-                dockerfile.span,
-                format!("service `{name}` has both a `template` and a `dockerfile`"),
-                "hand-written Dockerfile here",
-            )
-            .labels
-            .push(miette::LabeledSpan::new_with_span(
-                Some("template here".into()),
-                template.span,
-            ));
-            return None;
-        }
         let library = own.library.as_ref().is_some_and(|flag| flag.value);
-        let build = if library {
-            self.library_build(&name, own, &context, dockerfile_pattern)
-        } else if let Some(template) = &own.template {
-            self.template_build(&name, &context, template, dockerfile_pattern)?
-        } else if let Some(dockerfile) = &own.dockerfile {
-            Build::Dockerfile {
-                path: self.path(dockerfile, "dockerfile")?,
-            }
-        } else if own.children.iter().any(|(child, _)| child == "library") {
-            // A `library` the lowering refused: its error is enough.
-            return None;
-        } else {
-            self.error(
-                "bakeplan::missing-build",
-                raw.name.span,
-                format!("service `{name}` has neither a `template` nor a `dockerfile`"),
-                "how is this service built?",
-            )
-            .help = Some(format!(
-                "add `template \"python-pdm\"` (or another of: {}) to the service or to `defaults`, or `dockerfile \"path/to/Dockerfile\"`",
-                self.templates
-                    .templates
-                    .keys()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-            return None;
-        };
+        // A service whose build is refused is still checked to its last field, so every
+        // problem of the plan is reported in one run; it is left out of the plan at the end.
+        let build = self.build(raw, &context, library, dockerfile_pattern);
 
         let mut dependencies = Vec::new();
         let from = own.from.as_ref().map(|text| {
@@ -368,17 +327,17 @@ impl Resolver<'_> {
             .map(|list| list.iter().map(|text| text.value.clone()).collect())
             .unwrap_or_default();
         let description = own.description.as_ref().map(|text| self.bake(text));
-        let extensions = self.extensions(&name, own, &build);
+        let extensions = self.extensions(&name, own, build.as_ref());
         let context_span = own.context.as_ref().map_or(raw.name.span, |text| text.span);
-        let workspace = self.workspace_build(&name, &context, context_span, &build);
+        let workspace = self.workspace_build(&name, &context, context_span, build.as_ref());
         if !library {
             for (key, value) in &self.image_map {
                 contexts.entry(key.clone()).or_insert_with(|| value.clone());
             }
         }
         let dockerignore = match (&build, &workspace) {
-            (Build::Template { .. }, None) => {
-                match files::read(&self.source.dir, &join(&context, ".dockerignore")) {
+            (Some(Build::Template { .. }), None) => {
+                match fs::read_unlinked(&self.source.dir, &join(&context, ".dockerignore")) {
                     Ok(text) => text,
                     Err(message) => {
                         self.error("bakeplan::io", context_span, message, "this context");
@@ -389,6 +348,7 @@ impl Resolver<'_> {
             _ => None,
         };
 
+        let build = build?;
         Some(Service {
             name,
             span: raw.name.span,
@@ -428,6 +388,62 @@ impl Resolver<'_> {
             healthcheck: extensions.healthcheck,
             workdir: extensions.workdir,
         })
+    }
+
+    /// How the service is built: a template or a hand-written Dockerfile (the service's own
+    /// replaces the default); `None`, with its error recorded, when it cannot be.
+    fn build(
+        &mut self,
+        raw: &RawService,
+        context: &str,
+        library: bool,
+        dockerfile_pattern: Option<&Text>,
+    ) -> Option<Build> {
+        let own = &raw.body;
+        let name = &raw.name.value;
+        if let (Some(template), Some(dockerfile)) = (&own.template, &own.dockerfile) {
+            self.error(
+                "bakeplan::conflict",
+                dockerfile.span,
+                format!("service `{name}` has both a `template` and a `dockerfile`"),
+                "hand-written Dockerfile here",
+            )
+            .labels
+            .push(miette::LabeledSpan::new_with_span(
+                Some("template here".into()),
+                template.span,
+            ));
+            return None;
+        }
+        if library {
+            Some(self.library_build(name, own, context, dockerfile_pattern))
+        } else if let Some(template) = &own.template {
+            self.template_build(name, context, template, dockerfile_pattern)
+        } else if let Some(dockerfile) = &own.dockerfile {
+            Some(Build::Dockerfile {
+                path: self.path(dockerfile, "dockerfile")?,
+            })
+        } else if own.children.iter().any(|(child, _)| child == "library") {
+            // A `library` the lowering refused: its error is enough.
+            None
+        } else {
+            self.error(
+                "bakeplan::missing-build",
+                raw.name.span,
+                format!("service `{name}` has neither a `template` nor a `dockerfile`"),
+                "how is this service built?",
+            )
+            .help = Some(format!(
+                "add `template \"python-pdm\"` (or another of: {}) to the service or to `defaults`, or `dockerfile \"path/to/Dockerfile\"`",
+                self.templates
+                    .templates
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            None
+        }
     }
 
     /// A library is not built: its `dockerfile` is an error, its template only checked; it

@@ -8,7 +8,7 @@ use miette::SourceSpan;
 
 use super::Resolver;
 use crate::plan::bake_string::BakeString;
-use crate::plan::files::{self, Found};
+use crate::plan::fs::{self, Found};
 use crate::plan::model::{Build, LibraryUse, Service, Workspace, WorkspaceBuild};
 use crate::plan::names::is_image_reference;
 use crate::plan::path::join;
@@ -76,7 +76,7 @@ impl Resolver<'_> {
         name: &str,
         context: &str,
         context_span: SourceSpan,
-        build: &Build,
+        build: Option<&Build>,
     ) -> Option<WorkspaceBuild> {
         let workspace = self.workspace.clone()?;
         if !is_inside(&workspace.dir, context) {
@@ -97,11 +97,11 @@ impl Resolver<'_> {
             );
             return None;
         }
-        let Build::Template {
+        let Some(Build::Template {
             name: template,
             span,
             ..
-        } = build
+        }) = build
         else {
             return None;
         };
@@ -113,7 +113,7 @@ impl Resolver<'_> {
             (def.workspace_lockfiles.clone(), def.workspace_files.clone());
         let mut found = None;
         for lockfile in &lockfiles {
-            match files::find(&self.source.dir, &join(&workspace.dir, lockfile)) {
+            match fs::find_unlinked(&self.source.dir, &join(&workspace.dir, lockfile)) {
                 Ok(Found::File) => {
                     found = Some(lockfile.clone());
                     break;
