@@ -362,7 +362,7 @@ fn detect(repo: &Repo, notes: &mut Vec<String>) -> (Option<Kind>, Vec<Project>) 
             } else {
                 Kind::Pip
             };
-            let project = python_project(repo, dir, kind).unwrap_or_else(|| Project {
+            let mut project = python_project(repo, dir, kind).unwrap_or_else(|| Project {
                 dir: dir.clone(),
                 kind,
                 package: normalise_package(dir_name(dir)),
@@ -373,6 +373,15 @@ fn detect(repo: &Repo, notes: &mut Vec<String>) -> (Option<Kind>, Vec<Project>) 
                 dockerfile: repo.exists(dir, "Dockerfile"),
                 why: "requirements.txt".to_owned(),
             });
+            // No declared entry point: a script by the usual name is what runs.
+            if project.entry.is_none()
+                && let Some(script) = ["app.py", "main.py"]
+                    .into_iter()
+                    .find(|script| repo.exists(dir, script))
+            {
+                project.entry = Some(vec!["python".to_owned(), script.to_owned()]);
+                let _ = write!(project.why, "; runs {script}");
+            }
             Some(project)
         } else if repo.exists(dir, "Dockerfile") {
             Some(Project {
