@@ -132,6 +132,10 @@ fn a_hand_written_dockerfile_is_kept_and_the_plan_compiles() {
         test.read("dockerfile/api/Dockerfile"),
         "FROM local/busybox:1\nCMD [\"echo\", \"api\"]\n"
     );
+    // A project init has a template for keeps its own Dockerfile too.
+    let plan = test.read("dockerfile/bakeplan.kdl");
+    assert!(plan.contains("dockerfile \"web/Dockerfile\""), "{plan}");
+    assert!(!plan.contains("template \"node\""), "{plan}");
 }
 
 #[test]
