@@ -55,28 +55,61 @@ fn a_pdm_monorepo_becomes_a_workspace_with_a_library() {
     compiles(&test, "pdm");
 }
 
+/// The members are what the workspace lists (globs expanded, excludes applied), not every
+/// folder holding a manifest; the others are named on stderr.
+fn left_out(test: &Test, kind: &str, folders: &[&str]) {
+    let plan = test.read(&format!("{kind}/bakeplan.kdl"));
+    for folder in folders {
+        assert!(!plan.contains(folder), "{folder} is no member:\n{plan}");
+    }
+}
+
 #[test]
-fn a_uv_workspace() {
+fn a_uv_workspace_has_the_members_its_globs_list() {
     let test = init("uv");
+    left_out(&test, "uv", &["packages/old", "tools/release"]);
     compiles(&test, "uv");
 }
 
 #[test]
-fn an_npm_workspace() {
+fn an_npm_workspace_has_the_members_its_globs_list() {
     let test = init("npm");
+    left_out(&test, "npm", &["packages/old", "tools/lint"]);
     compiles(&test, "npm");
 }
 
 #[test]
-fn a_pnpm_workspace() {
+fn a_pnpm_workspace_has_the_members_its_globs_list() {
     let test = init("pnpm");
+    left_out(&test, "pnpm", &["packages/old"]);
     compiles(&test, "pnpm");
 }
 
 #[test]
-fn a_cargo_workspace() {
+fn a_cargo_workspace_has_its_members_and_their_path_dependencies() {
     let test = init("cargo");
+    left_out(&test, "cargo", &["crates/legacy"]);
+    assert!(
+        test.read("cargo/bakeplan.kdl")
+            .contains("service \"proto\" {\n    context \"shared/proto\"\n    library #true\n}"),
+        "a path dependency outside the member globs is a member"
+    );
     compiles(&test, "cargo");
+}
+
+#[test]
+fn a_go_work_workspace_has_the_modules_it_uses() {
+    let test = init("gowork");
+    left_out(&test, "gowork", &["tools/scratch"]);
+    compiles(&test, "gowork");
+    // go.work is the workspace's lockfile: go builds in workspace mode, every module's go.mod
+    // is sent.
+    let dockerfile = test.read("gowork/services/hello/Dockerfile");
+    assert!(!dockerfile.contains("GOWORK=off"), "{dockerfile}");
+    let ignore = test.read("gowork/services/hello/Dockerfile.dockerignore");
+    for line in ["!go.work", "!**/go.mod", "!libs/greet", "!services/hello"] {
+        assert!(ignore.lines().any(|l| l == line), "{line}:\n{ignore}");
+    }
 }
 
 #[test]
@@ -99,6 +132,10 @@ fn a_hand_written_dockerfile_is_kept_and_the_plan_compiles() {
         test.read("dockerfile/api/Dockerfile"),
         "FROM local/busybox:1\nCMD [\"echo\", \"api\"]\n"
     );
+    // A project init has a template for keeps its own Dockerfile too.
+    let plan = test.read("dockerfile/bakeplan.kdl");
+    assert!(plan.contains("dockerfile \"web/Dockerfile\""), "{plan}");
+    assert!(!plan.contains("template \"node\""), "{plan}");
 }
 
 #[test]

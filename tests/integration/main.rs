@@ -10,6 +10,7 @@ mod commands;
 mod conformance;
 mod crashes;
 mod e2e;
+mod e2e_init;
 mod e2e_node;
 mod e2e_rustgo;
 mod escaping;

@@ -254,3 +254,77 @@ pub(super) fn go_module(repo: &Repo, dir: &str) -> Option<(String, BTreeSet<Stri
     }
     Some((module, requires))
 }
+
+/// The folders under `dir` (not `dir` itself) holding a `package main` of `dir`'s module: not
+/// inside a nested module.
+pub(super) fn go_commands(repo: &Repo, dir: &str) -> Vec<String> {
+    let prefix = if dir == "." {
+        String::new()
+    } else {
+        format!("{dir}/")
+    };
+    repo.dirs
+        .iter()
+        .filter(|d| *d != dir && d.starts_with(&prefix))
+        .filter(|d| {
+            // A folder on the way down (the command's own included) with a go.mod starts
+            // another module.
+            let rest = &d[prefix.len()..];
+            !rest
+                .match_indices('/')
+                .map(|(end, _)| &d[..prefix.len() + end])
+                .chain(std::iter::once(d.as_str()))
+                .any(|folder| repo.exists(folder, "go.mod"))
+        })
+        .filter(|d| go_main(repo, d))
+        .cloned()
+        .collect()
+}
+
+/// A module a go.work uses: a service when its folder is `package main`; one service per
+/// command folder further down (`package`, relative to the workspace root, which is where
+/// the go template builds from); otherwise a library.
+pub(super) fn go_work_module(repo: &Repo, dir: &str) -> Vec<Project> {
+    let Some((module, requires)) = go_module(repo, dir) else {
+        return Vec::new();
+    };
+    let project = |package: String, entry: bool, params, why: String| Project {
+        dir: dir.to_owned(),
+        kind: Kind::Go,
+        package,
+        dependencies: requires.clone(),
+        entry: entry.then(Vec::new),
+        port: None,
+        params,
+        dockerfile: repo.exists(dir, "Dockerfile"),
+        why,
+    };
+    if go_main(repo, dir) {
+        return vec![project(
+            module.clone(),
+            true,
+            Vec::new(),
+            format!("module {module}, package main"),
+        )];
+    }
+    let commands = go_commands(repo, dir);
+    if commands.is_empty() {
+        return vec![project(
+            module.clone(),
+            false,
+            Vec::new(),
+            format!("module {module}, no package main"),
+        )];
+    }
+    commands
+        .iter()
+        .map(|command| {
+            project(
+                dir_name(command).to_owned(),
+                true,
+                vec![("package".to_owned(), format!("./{command}"))],
+                format!("module {module}, a command in ./{command}"),
+            )
+        })
+        .collect()
+}

@@ -27,9 +27,11 @@ const SKIP: &[&str] = &[
 ];
 
 mod manifests;
+mod members;
 
 use manifests::{
-    cargo_project, go_main, go_module, node_project, normalise_package, python_project,
+    cargo_project, go_commands, go_main, go_module, go_work_module, node_project,
+    normalise_package, python_project,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +66,19 @@ impl Kind {
             Kind::Npm => "npm workspaces (package.json workspaces + package-lock.json)",
             Kind::Pnpm => "pnpm workspace (pnpm-workspace.yaml + pnpm-lock.yaml)",
             Kind::Cargo => "Cargo workspace ([workspace] + Cargo.lock)",
-            Kind::Go => "Go (go.work)",
+            Kind::Go => "Go workspace (go.work)",
+        }
+    }
+
+    /// Where the workspace lists its members.
+    fn member_list(self) -> &'static str {
+        match self {
+            Kind::Uv => "[tool.uv.workspace] members and exclude",
+            Kind::Npm => "package.json workspaces",
+            Kind::Pnpm => "pnpm-workspace.yaml packages",
+            Kind::Cargo => "[workspace] members and exclude, and their path dependencies",
+            Kind::Go => "go.work use",
+            Kind::Pdm | Kind::Pip => "every folder with a manifest",
         }
     }
 
@@ -245,10 +259,9 @@ fn detect(repo: &Repo, notes: &mut Vec<String>) -> (Option<Kind>, Vec<Project>) 
         Some(Kind::Npm)
     } else if repo.exists(".", "uv.lock")
         && repo
-            .dirs
-            .iter()
-            .skip(1)
-            .any(|d| repo.exists(d, "pyproject.toml"))
+            .toml(".", "pyproject.toml")
+            .and_then(|t| t.get("tool")?.get("uv")?.get("workspace").cloned())
+            .is_some()
     {
         Some(Kind::Uv)
     } else if repo.exists(".", "pyproject.toml")
@@ -271,49 +284,35 @@ fn detect(repo: &Repo, notes: &mut Vec<String>) -> (Option<Kind>, Vec<Project>) 
             "workspace at the root: {} → `workspace \".\"`",
             kind.label()
         ));
+        let listed = members::members(repo, kind);
         for dir in repo.dirs.iter().skip(1) {
             if !repo.exists(dir, kind.manifest()) {
                 continue;
             }
-            let project = match kind {
-                Kind::Pdm | Kind::Uv | Kind::Pip => python_project(repo, dir, kind),
-                Kind::Npm | Kind::Pnpm => node_project(repo, dir, kind),
-                Kind::Cargo => cargo_project(repo, dir),
-                Kind::Go => go_module(repo, dir).map(|(module, requires)| {
-                    let main = go_main(repo, dir);
-                    Project {
-                        dir: dir.clone(),
-                        kind,
-                        package: module,
-                        dependencies: requires,
-                        entry: main.then(Vec::new),
-                        port: None,
-                        params: Vec::new(),
-                        dockerfile: repo.exists(dir, "Dockerfile"),
-                        why: if main {
-                            "package main".to_owned()
-                        } else {
-                            "no package main".to_owned()
-                        },
-                    }
-                }),
+            if listed.as_ref().is_some_and(|list| !list.contains(dir)) {
+                notes.push(format!(
+                    "`{dir}` has a {} but is not a member of the workspace ({}): left out",
+                    kind.manifest(),
+                    kind.member_list()
+                ));
+                continue;
+            }
+            let found = match kind {
+                Kind::Pdm | Kind::Uv | Kind::Pip => {
+                    python_project(repo, dir, kind).into_iter().collect()
+                }
+                Kind::Npm | Kind::Pnpm => node_project(repo, dir, kind).into_iter().collect(),
+                Kind::Cargo => cargo_project(repo, dir).into_iter().collect(),
+                Kind::Go => go_work_module(repo, dir),
             };
-            projects.extend(project);
+            projects.extend(found);
         }
         return (Some(kind), projects);
     }
     // No workspace: standalone projects, each its own context.
     for dir in &repo.dirs {
         let project = if repo.exists(dir, "go.mod") {
-            let commands: Vec<&String> = repo
-                .dirs
-                .iter()
-                .filter(|d| {
-                    (dir == "." || d.starts_with(&format!("{dir}/")))
-                        && *d != dir
-                        && go_main(repo, d)
-                })
-                .collect();
+            let commands = go_commands(repo, dir);
             if !commands.is_empty() && !go_main(repo, dir) {
                 for command in commands {
                     let package = if dir == "." {
@@ -324,7 +323,7 @@ fn detect(repo: &Repo, notes: &mut Vec<String>) -> (Option<Kind>, Vec<Project>) 
                     projects.push(Project {
                         dir: dir.clone(),
                         kind: Kind::Go,
-                        package: dir_name(command).to_owned(),
+                        package: dir_name(&command).to_owned(),
                         dependencies: BTreeSet::new(),
                         entry: Some(Vec::new()),
                         port: None,
@@ -363,19 +362,27 @@ fn detect(repo: &Repo, notes: &mut Vec<String>) -> (Option<Kind>, Vec<Project>) 
             } else {
                 Kind::Pip
             };
-            python_project(repo, dir, kind).or_else(|| {
-                Some(Project {
-                    dir: dir.clone(),
-                    kind,
-                    package: normalise_package(dir_name(dir)),
-                    dependencies: BTreeSet::new(),
-                    entry: None,
-                    port: None,
-                    params: Vec::new(),
-                    dockerfile: repo.exists(dir, "Dockerfile"),
-                    why: "requirements.txt".to_owned(),
-                })
-            })
+            let mut project = python_project(repo, dir, kind).unwrap_or_else(|| Project {
+                dir: dir.clone(),
+                kind,
+                package: normalise_package(dir_name(dir)),
+                dependencies: BTreeSet::new(),
+                entry: None,
+                port: None,
+                params: Vec::new(),
+                dockerfile: repo.exists(dir, "Dockerfile"),
+                why: "requirements.txt".to_owned(),
+            });
+            // No declared entry point: a script by the usual name is what runs.
+            if project.entry.is_none()
+                && let Some(script) = ["app.py", "main.py"]
+                    .into_iter()
+                    .find(|script| repo.exists(dir, script))
+            {
+                project.entry = Some(vec!["python".to_owned(), script.to_owned()]);
+                let _ = write!(project.why, "; runs {script}");
+            }
+            Some(project)
         } else if repo.exists(dir, "Dockerfile") {
             Some(Project {
                 dir: dir.clone(),
