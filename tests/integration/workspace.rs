@@ -233,3 +233,40 @@ fn buildx_sees_the_workspace_context_and_the_mapped_images() {
         "docker-image://mirror.local/library/python:3.11-slim"
     );
 }
+
+/// The text of `dockerfile` from `first` to the next `end`.
+fn between<'a>(dockerfile: &'a str, first: &str, end: &str) -> &'a str {
+    let start = dockerfile
+        .find(first)
+        .unwrap_or_else(|| panic!("no `{first}` in\n{dockerfile}"));
+    let rest = &dockerfile[start..];
+    &rest[..rest
+        .find(end)
+        .unwrap_or_else(|| panic!("no `{end}` after `{first}`"))]
+}
+
+#[test]
+fn the_python_workspace_fixtures_render_as_reviewed_and_share_their_library_stages() {
+    for kind in ["pdm", "uv"] {
+        let folder = Path::new("tests/e2e/workspaces").join(kind);
+        let (test, run) = Test::from_folder(&folder).compile();
+        run.assert_status(0);
+        let (again, run) = Test::from_folder(&folder).compile();
+        run.assert_status(0);
+        assert_eq!(test.generated(), again.generated(), "{kind}: deterministic");
+        insta::assert_snapshot!(format!("workspace-{kind}"), test.generated());
+    }
+    // BuildKit runs a step once per bake when every Dockerfile has it with the same inputs:
+    // the tool stage and a shared library's wheel stage must be the same text in both services.
+    let (test, _) = Test::from_folder(Path::new("tests/e2e/workspaces/pdm")).compile();
+    let content = test.read("services/content_service/Dockerfile");
+    let batch = test.read("services/batch_service/Dockerfile");
+    for (first, end) in [
+        ("FROM local/python:3 AS pdm", "\nPY\n"),
+        ("FROM pdm AS wheel.common_core", "\n\n"),
+    ] {
+        let stage = between(&content, first, end);
+        assert_eq!(stage, between(&batch, first, end), "{first}");
+        assert!(stage.lines().count() > 5, "{stage}");
+    }
+}

@@ -6,7 +6,20 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../../python-checks/lib.sh"
 setup "$HERE"
 C=bakeplan-e2e/pdm-content B=bakeplan-e2e/pdm-batch
-DEPS='pdm_closure.py pdm.lock' SRC='install --no-deps --no-compile'
+DEPS='pdm_closure.py pdm.lock' LIBS='--mount=type=bind,from=wheel.' SELF='if ls /wheels/*.whl' OUT='mkdir -p /out/src'
+WHEEL='--no-build-isolation --wheel-dir /wheels'
+# ran LOGNAME PATTERN: how many steps whose header contains PATTERN ran (were no cache hit)
+ran() {
+    local n count=0
+    for n in $(grep -E '^#[0-9]+ \[' "$WORK/logs/$1.log" | grep -F -- "$2" | sed -E 's/^#([0-9]+) .*/\1/' | sort -u); do
+        grep -qx "#$n CACHED" "$WORK/logs/$1.log" || count=$((count + 1))
+    done
+    echo "$count"
+}
+# holds IMAGE MODULE LINE: the installed MODULE's file in IMAGE ends with LINE (no stale wheel)
+holds() {
+    docker run --rm --network none "$1" python3 -c "import sys, $2; sys.exit(open($2.__file__).read().splitlines()[-1] != sys.argv[1])" "$3"
+}
 
 echo "== build"
 if bake first; then pass "pdm: bakeplan bake builds content_service and batch_service"
@@ -45,8 +58,20 @@ source_change() {
 echo "== a service source change re-runs no dependency install"
 retry source_change || fail "content_service: source change scenario (cache kept vanishing)"
 check "content_service: source change keeps the dependency install CACHED" step_cached src-b-$N content_service "$DEPS"
-check "content_service: source change re-runs the source install" step_ran src-b-$N content_service "$SRC"
+check "content_service: source change keeps the library install CACHED" step_cached src-b-$N content_service "$LIBS"
+check "content_service: source change keeps the (empty) self install CACHED" step_cached src-b-$N content_service "$SELF"
+check "content_service: source change re-runs the source copy step" step_ran src-b-$N content_service "$OUT"
 check "content_service: source change gives a new image" test "$(iid src-a-$N $C)" != "$(iid src-b-$N $C)"
+dist_change() {
+    bake dist-a-$N batch_service && touch_file "$WORK/fx/services/batch_service/src/batch_service/main.py" &&
+        bake dist-b-$N batch_service && intact dist-b-$N
+}
+retry dist_change || fail "batch_service: source change scenario (cache kept vanishing)"
+check "batch_service: source change keeps the dependency install CACHED" step_cached dist-b-$N batch_service "$DEPS"
+check "batch_service: source change keeps the library install CACHED" step_cached dist-b-$N batch_service "$LIBS"
+check "batch_service: source change re-runs only its own install (--no-deps)" step_ran dist-b-$N batch_service "$SELF"
+check "batch_service: the image holds the changed source" \
+    holds $B batch_service.main "$(tail -1 "$WORK/fx/services/batch_service/src/batch_service/main.py")"
 
 library_change() { # FILE
     bake lib-$2-a-$N && touch_file "$WORK/fx/$1" && bake lib-$2-b-$N && intact lib-$2-b-$N
@@ -60,6 +85,11 @@ retry library_change libs/common_core/src/common_core/__init__.py cc || fail "co
 check "common_core change rebuilds content_service and batch_service" sh -c \
     "[ '$(iid lib-cc-a-$N $C)' != '$(iid lib-cc-b-$N $C)' ] && [ '$(iid lib-cc-a-$N $B)' != '$(iid lib-cc-b-$N $B)' ]"
 check "common_core change keeps batch_service's dependency install CACHED" step_cached lib-cc-b-$N batch_service "$DEPS"
+check "common_core change: its wheel is built once for both services" test "$(ran lib-cc-b-$N "$WHEEL libs/common_core")" = 1
+check "common_core change: service_libs' wheel is not rebuilt" test "$(ran lib-cc-b-$N "$WHEEL libs/service_libs")" = 0
+both_hold() { holds $C common_core "$1" && holds $B common_core "$1"; }
+check "common_core change: both images hold the changed source" \
+    both_hold "$(tail -1 "$WORK/fx/libs/common_core/src/common_core/__init__.py")"
 
 echo "== another member's manifest and the lockfile"
 manifest_change() {

@@ -6,7 +6,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../../python-checks/lib.sh"
 setup "$HERE"
 A=bakeplan-e2e/uv-api W=bakeplan-e2e/uv-worker
-DEPS='--no-install-workspace' SRC='--no-dev --no-editable'
+DEPS='--no-install-workspace' LIBS='--no-editable --no-install-project' SRC='--no-dev --no-editable --python'
 
 echo "== build"
 if bake first; then pass "uv: bakeplan bake builds api and worker"
@@ -42,7 +42,8 @@ echo "== a service source change re-runs no dependency install"
 retry source_change || fail "api: source change scenario (cache kept vanishing)"
 check "api: source change keeps the dependency install CACHED" step_cached src-b-$N api "$DEPS"
 check "api: source change keeps the lock check CACHED" step_cached src-b-$N api "uv lock --check"
-check "api: source change re-runs the source install" step_ran src-b-$N api "$SRC"
+check "api: source change keeps the library install CACHED" step_cached src-b-$N api "$LIBS"
+check "api: source change re-runs only its own install" step_ran src-b-$N api "$SRC"
 check "api: source change gives a new image" test "$(iid src-a-$N $A)" != "$(iid src-b-$N $A)"
 
 library_change() { # FILE
@@ -52,6 +53,10 @@ echo "== a library change rebuilds exactly its dependents"
 retry library_change libs/service_libs/src/service_libs/__init__.py sl || fail "service_libs scenario (cache kept vanishing)"
 check "service_libs change rebuilds api" test "$(iid lib-sl-a-$N $A)" != "$(iid lib-sl-b-$N $A)"
 check "service_libs change keeps api's dependency install CACHED" step_cached lib-sl-b-$N api "$DEPS"
+check "service_libs change re-runs api's library install" step_ran lib-sl-b-$N api "$LIBS"
+check "api: the image holds the changed library source" docker run --rm --network none $A python3 -c \
+    "import sys, service_libs; sys.exit(open(service_libs.__file__).read().splitlines()[-1] != sys.argv[1])" \
+    "$(tail -1 "$WORK/fx/libs/service_libs/src/service_libs/__init__.py")"
 check "service_libs change leaves worker identical" test "$(iid lib-sl-a-$N $W)" = "$(iid lib-sl-b-$N $W)"
 retry library_change libs/common_core/src/common_core/__init__.py cc || fail "common_core scenario (cache kept vanishing)"
 check "common_core change rebuilds api and worker" sh -c \
