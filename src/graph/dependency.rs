@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
@@ -42,7 +42,7 @@ impl DependencyGraph {
             library,
         };
         let mut errors = PlanErrors::default();
-        let mut components: Vec<Vec<NodeIndex>> = tarjan_scc(&this.graph)
+        let mut components: Vec<Vec<NodeIndex>> = kosaraju_scc(&this.graph)
             .into_iter()
             .filter(|component| component.len() > 1)
             .collect();
@@ -460,5 +460,27 @@ mod tests {
             let counts = graph.path_counts();
             assert_eq!(counts[3], (2, 2), "worker reaches api, not the libraries");
         }
+    }
+
+    /// A chain of thousands of services needs no deep stack: petgraph's `tarjan_scc` recursed
+    /// once per service (30,000 chained services overflowed bakeplan's main stack).
+    #[test]
+    fn a_long_chain_is_checked_for_cycles_on_a_small_stack() {
+        let mut text = String::from("service \"s0\" { dockerfile \"D\"; }\n");
+        for i in 1..3_000 {
+            let _ = writeln!(
+                text,
+                "service \"s{i}\" {{ dockerfile \"D\"; depends-on \"s{}\"; }}",
+                i - 1
+            );
+        }
+        let plan = resolved(&text).expect("the chain resolves");
+        let built = std::thread::Builder::new()
+            .stack_size(128 * 1024)
+            .spawn(move || DependencyGraph::build(&plan).is_ok())
+            .expect("a thread")
+            .join()
+            .expect("no panic");
+        assert!(built);
     }
 }

@@ -1,13 +1,15 @@
 //! Groups: names, members, nesting cycles.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use miette::SourceSpan;
+use petgraph::algo::kosaraju_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::Resolver;
 use crate::plan::model::Group;
 use crate::plan::names::is_valid_name;
-use crate::plan::raw::{RawPlan, Text};
+use crate::plan::raw::RawPlan;
 use crate::plan::suggestion::did_you_mean;
 
 impl Resolver<'_> {
@@ -38,11 +40,7 @@ impl Resolver<'_> {
                 self.duplicate("group", "defined", &name.value, name.span, first);
             }
         }
-        let members_of: BTreeMap<&str, &Vec<Text>> = raw
-            .groups
-            .iter()
-            .map(|g| (g.name.value.as_str(), &g.members))
-            .collect();
+        let in_cycle = groups_in_cycles(raw);
         let mut groups = Vec::new();
         for group in &raw.groups {
             let mut members = Vec::new();
@@ -58,12 +56,7 @@ impl Resolver<'_> {
                         "listed again",
                     );
                 } else if member.value == group.name.value
-                    || group_reaches(
-                        &members_of,
-                        &member.value,
-                        &group.name.value,
-                        &mut BTreeSet::new(),
-                    )
+                    || in_cycle(&group.name.value, &member.value)
                 {
                     self.error(
                         "bakeplan::cycle",
@@ -117,18 +110,34 @@ impl Resolver<'_> {
         groups
     }
 }
-fn group_reaches(
-    members_of: &BTreeMap<&str, &Vec<Text>>,
-    from: &str,
-    target: &str,
-    visited: &mut BTreeSet<String>,
-) -> bool {
-    if !visited.insert(from.to_owned()) {
-        return false;
+
+/// Whether the member `member` of group `group` reaches `group` again (the edge is on a
+/// cycle): both are groups of the same strongly connected component of the nesting graph. One
+/// pass over every group (petgraph's Kosaraju is iterative; its Tarjan recurses per node): a
+/// chain of 100,000 nested groups costs neither a deep recursion nor a walk per member.
+fn groups_in_cycles(raw: &RawPlan) -> impl Fn(&str, &str) -> bool + use<'_> {
+    let mut graph: DiGraph<&str, ()> = DiGraph::new();
+    let mut index: BTreeMap<&str, NodeIndex> = BTreeMap::new();
+    for group in &raw.groups {
+        index
+            .entry(group.name.value.as_str())
+            .or_insert_with(|| graph.add_node(group.name.value.as_str()));
     }
-    members_of.get(from).is_some_and(|members| {
-        members.iter().any(|member| {
-            member.value == target || group_reaches(members_of, &member.value, target, visited)
-        })
-    })
+    for group in &raw.groups {
+        for member in &group.members {
+            if let Some(&to) = index.get(member.value.as_str()) {
+                graph.add_edge(index[group.name.value.as_str()], to, ());
+            }
+        }
+    }
+    let mut component = vec![usize::MAX; graph.node_count()];
+    for (i, nodes) in kosaraju_scc(&graph).into_iter().enumerate() {
+        for node in nodes {
+            component[node.index()] = i;
+        }
+    }
+    move |group: &str, member: &str| match (index.get(group), index.get(member)) {
+        (Some(a), Some(b)) => component[a.index()] == component[b.index()],
+        _ => false,
+    }
 }

@@ -128,3 +128,23 @@ fn paths_names_profiles_and_groups_are_checked() {
         ["bakeplan::conflict", "bakeplan::cycle", "bakeplan::cycle"]
     );
 }
+
+/// Thousands of nested groups need no deep stack and no walk per member (the cycle check
+/// recursed once per group: 30,000 chained groups overflowed bakeplan's main stack).
+#[test]
+fn a_long_chain_of_groups_resolves_on_a_small_stack() {
+    use std::fmt::Write as _;
+    let n = 3_000;
+    let mut text = String::from("service \"a\" { dockerfile \"D\"; }\n");
+    for i in (1..n).rev() {
+        let _ = writeln!(text, "group \"g{i}\" \"g{}\"", i - 1);
+    }
+    text.push_str("group \"g0\" \"a\"\n");
+    let groups = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || resolved(&text).map(|plan| plan.groups.len()).ok())
+        .expect("a thread")
+        .join()
+        .expect("no panic");
+    assert_eq!(groups, Some(n));
+}
