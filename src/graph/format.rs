@@ -169,19 +169,24 @@ pub fn dot(view: &GraphView) -> String {
             quote(&edge.to)
         );
     }
-    for (i, (name, members)) in view.groups.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "  subgraph cluster_{i} {{\n    label={};\n    style=dashed;",
-            quote(name)
-        );
-        for member in members
-            .iter()
-            .filter(|member| view.services.iter().any(|service| &service.name == *member))
-        {
-            let _ = writeln!(out, "    {};", quote(member));
+    let (layout, _) = nested_groups(view);
+    for step in layout {
+        match step {
+            GroupStep::Open(name, index, depth) => {
+                let indent = indent(depth);
+                let _ = writeln!(
+                    out,
+                    "{indent}subgraph cluster_{index} {{\n{indent}  label={};\n{indent}  style=dashed;",
+                    quote(name)
+                );
+            }
+            GroupStep::Member(member, depth) => {
+                let _ = writeln!(out, "{}{};", indent(depth), quote(member));
+            }
+            GroupStep::Close(depth) => {
+                let _ = writeln!(out, "{}}}", indent(depth));
+            }
         }
-        out.push_str("  }\n");
     }
     out.push_str("}\n");
     out
@@ -224,16 +229,52 @@ pub fn mermaid(view: &GraphView) -> String {
     out
 }
 
-/// The groups as Mermaid subgraphs. A group that is a member of another is drawn inside it (a
-/// subgraph in a subgraph); Mermaid gives a subgraph one parent, so a group in several is drawn
-/// inside the first (by name) and the others point at it with a dotted edge (Mermaid draws
-/// edges to and from subgraphs). Iterative: a chain of thousands of nested groups is no deep
-/// recursion, and the indentation stops growing past a few levels.
+/// The groups as Mermaid subgraphs, nested as `nested_groups` lays them out; a group in several
+/// is drawn inside the first and the others point at it with a dotted edge (Mermaid draws
+/// edges to and from subgraphs).
 fn mermaid_groups(view: &GraphView, id: &dyn Fn(&str) -> String, out: &mut String) {
-    enum Step<'a> {
-        Open(&'a str, usize),
-        Close(usize),
+    let (layout, shared) = nested_groups(view);
+    for step in layout {
+        match step {
+            GroupStep::Open(name, index, depth) => {
+                let _ = writeln!(
+                    out,
+                    "{}subgraph g{index}[\"{}\"]",
+                    indent(depth),
+                    name.replace('"', "#quot;")
+                );
+            }
+            GroupStep::Member(member, depth) => {
+                let _ = writeln!(out, "{}{}", indent(depth), id(member));
+            }
+            GroupStep::Close(depth) => {
+                let _ = writeln!(out, "{}end", indent(depth));
+            }
+        }
     }
+    for (from, to) in shared {
+        let _ = writeln!(out, "  g{from} -.-> g{to}");
+    }
+}
+
+/// One line of the groups' drawing: a group opens (name, its index among the groups, depth),
+/// a service member, a group closes.
+enum GroupStep<'a> {
+    Open(&'a str, usize, usize),
+    Member(&'a str, usize),
+    Close(usize),
+}
+
+fn indent(depth: usize) -> String {
+    "  ".repeat(depth.min(MAX_INDENT))
+}
+
+/// The groups laid out for drawing (DOT clusters, Mermaid subgraphs): a group that is a member
+/// of another is drawn inside it. A drawing gives a group one parent, so a group several list
+/// is drawn inside the first (by name); the other (parent, group) index pairs are returned
+/// apart. Iterative: a chain of thousands of nested groups is no deep recursion, and the
+/// indentation stops growing past a few levels.
+fn nested_groups(view: &GraphView) -> (Vec<GroupStep<'_>>, Vec<(usize, usize)>) {
     let index: BTreeMap<&str, usize> = view
         .groups
         .keys()
@@ -254,47 +295,36 @@ fn mermaid_groups(view: &GraphView, id: &dyn Fn(&str) -> String, out: &mut Strin
             }
         }
     }
-    let indent = |depth: usize| "  ".repeat(depth.min(MAX_INDENT));
-    let mut stack: Vec<Step> = view
+    let mut layout = Vec::new();
+    let mut stack: Vec<GroupStep> = view
         .groups
         .keys()
         .rev()
         .filter(|name| !parent.contains_key(name.as_str()))
-        .map(|name| Step::Open(name, 1))
+        .map(|name| GroupStep::Open(name, index[name.as_str()], 1))
         .collect();
     while let Some(step) = stack.pop() {
-        let (name, depth) = match step {
-            Step::Open(name, depth) => (name, depth),
-            Step::Close(depth) => {
-                let _ = writeln!(out, "{}end", indent(depth));
-                continue;
-            }
+        let GroupStep::Open(name, _, depth) = step else {
+            layout.push(step);
+            continue;
         };
-        let _ = writeln!(
-            out,
-            "{}subgraph g{}[\"{}\"]",
-            indent(depth),
-            index[name],
-            name.replace('"', "#quot;")
-        );
-        stack.push(Step::Close(depth));
+        layout.push(step);
+        stack.push(GroupStep::Close(depth));
         let members = &view.groups[name];
         for member in members
             .iter()
             .filter(|member| view.services.iter().any(|service| &service.name == *member))
         {
-            let _ = writeln!(out, "{}{}", indent(depth + 1), id(member));
+            layout.push(GroupStep::Member(member, depth + 1));
         }
         // Pushed in reverse: the nested groups open in the order the group lists them.
         for member in members.iter().rev() {
             if parent.get(member.as_str()) == Some(&name) {
-                stack.push(Step::Open(member, depth + 1));
+                stack.push(GroupStep::Open(member, index[member.as_str()], depth + 1));
             }
         }
     }
-    for (from, to) in shared {
-        let _ = writeln!(out, "  g{from} -.-> g{to}");
-    }
+    (layout, shared)
 }
 
 /// Nested subgraphs are indented this many levels at most.

@@ -31,9 +31,10 @@ fn graph_in_every_format() {
 }
 
 /// Nested groups in Mermaid (checked with Mermaid 11's own parser: `g1` and `g2` come out as
-/// subgraphs inside their parents, `g3 -.-> g2` as an edge between subgraphs).
+/// subgraphs inside their parents, `g3 -.-> g2` as an edge between subgraphs) and in DOT
+/// (clusters inside clusters).
 #[test]
-fn graph_mermaid_draws_nested_groups() {
+fn graph_mermaid_and_dot_draw_nested_groups() {
     let mut plan = String::from("defaults { template \"python-pip\"; }\n");
     for name in ["api", "worker", "web", "docs"] {
         let _ = writeln!(plan, "service \"{name}\" {{ context \"{name}\"; }}");
@@ -45,11 +46,13 @@ fn graph_mermaid_draws_nested_groups() {
         "group \"all\" \"apps\" \"docs\"\n",
         "group \"nightly\" \"backend\" \"docs\"\n",
     ));
-    let run = Test::new()
-        .plan(&plan)
-        .run_with(&["graph", "--format", "mermaid"]);
+    let test = Test::new().plan(&plan);
+    let run = test.run_with(&["graph", "--format", "mermaid"]);
     run.assert_status(0);
     insta::assert_snapshot!("graph-nested-groups-mermaid", run.stdout);
+    let run = test.run_with(&["graph", "--format", "dot"]);
+    run.assert_status(0);
+    insta::assert_snapshot!("graph-nested-groups-dot", run.stdout);
 }
 
 #[test]
