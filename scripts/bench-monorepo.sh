@@ -10,9 +10,10 @@
 #       bytecode compiled, a non-root user, so only the dependencies differ).
 # Measured: image size per service (total and above the base image), a cold parallel build
 # (`--no-cache` and a fresh pip/PDM cache id: everything downloaded again) against its critical
-# path (the longest chain of step durations of the same run, and the slowest service built
-# alone), the rebuild after one library source change (which services got a new image), after
-# one service source change, and after one service manifest change re-locked with PDM.
+# path (the slowest service built alone, cold), where readable the CPU seconds both used (the
+# cold build's CPU seconds per core are the least its wall time can be), the rebuild after one
+# library source change (which services got a new image), after one service source change, and
+# after one service manifest change re-locked with PDM.
 # Goals (issue 9): per-service image <= 1/3 of the shared image; cold build <= 1.15x the
 # critical path; a library change rebuilds only its dependents; a service source change re-runs
 # no dependency install.
@@ -291,11 +292,24 @@ names=()
 for entry in "${services[@]}"; do names+=("${entry%%|*}"); done
 
 now() { date +%s.%N; }
-# build SIDE LABEL [ARGS...]: one bake of side a or b, its rawjson log kept as $logs/SIDE-LABEL.json;
-# prints the wall seconds.
+# cpu: CPU seconds used so far by the build steps (the cgroup BuildKit runs them in, cgroup v1
+# as dockerd sets it up; BUILD_CGROUP=FILE names another cpuacct.usage) and by dockerd and
+# containerd (exports, layer diffs); empty where that is not readable. Other builds on the same
+# daemon count too: the figure is the work of this build only when nothing else builds.
+cpu() {
+    local cg=${BUILD_CGROUP:-/sys/fs/cgroup/cpuacct/docker/buildkit/cpuacct.usage} ticks=0 p
+    [ -r "$cg" ] || return 0
+    for p in $(pgrep -x dockerd) $(pgrep -x containerd); do
+        ticks=$((ticks + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+    done
+    echo "scale=1; $(cat "$cg") / 1000000000 + $ticks / $(getconf CLK_TCK)" | bc
+}
+# build SIDE LABEL [ARGS...]: one bake of side a or b, its rawjson log kept as $logs/SIDE-LABEL.json
+# (and the CPU seconds it used in $logs/SIDE-LABEL.cpu); prints the wall seconds.
 build() {
-    local side=$1 label=$2 start end
+    local side=$1 label=$2 start end cpu0
     shift 2
+    cpu0=$(cpu)
     start=$(now)
     if [ "$side" = a ]; then
         (cd "$work" && "$bakeplan" bake --load --progress rawjson "$@") >"$logs/$side-$label.json" 2>&1 \
@@ -305,8 +319,11 @@ build() {
             || { echo "bench-monorepo: buildx bake failed ($label), see $logs/$side-$label.json" >&2; tail -20 "$logs/$side-$label.json" >&2; exit 1; }
     fi
     end=$(now)
+    [ -n "$cpu0" ] && echo "$(cpu) - $cpu0" | bc >"$logs/$side-$label.cpu"
     echo "$end - $start" | bc
 }
+# used SIDE LABEL: the CPU seconds of that build, if measured
+used() { [ -f "$logs/$1-$2.cpu" ] && printf '%.1f s' "$(cat "$logs/$1-$2.cpu")"; }
 # installs LOG: how many dependency-install steps ran (not cached) in a build log
 installs() {
     python3 - "$1" <<'PY'
@@ -463,6 +480,8 @@ printf '%-44s | %-26s | %-26s\n' "" "(a) bakeplan" "(b) shared image"
 [ "$COLD" = 1 ] || echo "(COLD=0: the first build used the cache; its time is no cold figure)"
 printf '%-44s | %-26s | %-26s\n' "cold parallel build (wall)" "$(fmt "${cold[a]:-}")" "$(fmt "${cold[b]:-}")"
 printf '%-44s | %-26s | %-26s\n' "  critical path: $heaviest alone, cold" "$(fmt "${alone[a]:-}")" "$(fmt "${alone[b]:-}")"
+printf '%-44s | %-26s | %-26s\n' "  CPU used: cold parallel build" "$(used a cold)" "$(used b cold)"
+printf '%-44s | %-26s | %-26s\n' "  CPU used: $heaviest alone" "$(used a alone)" "$(used b alone)"
 printf '%-44s | %-26s | %-26s\n' "  dependency installs run" "${cold_inst[a]:-}" "${cold_inst[b]:-}"
 for k in lib src man; do
     case $k in lib) label="library change (libs/events source)";; src) label="service source change (content)";; man) label="manifest change (config + tomlkit, re-lock)";; esac
@@ -484,6 +503,10 @@ if [ "$ONLY" = both ]; then
         echo "  cold (a) / critical path (a)                      $(ratio "${cold[a]}" "${alone[a]}")   goal <= 1.15"
         echo "  cold (b) / critical path (b)                      $(ratio "${cold[b]}" "${alone[b]}")"
         echo "  cold (a) / cold (b)                               $(ratio "${cold[a]}" "${cold[b]}")"
+        for s in "${sides[@]}"; do
+            [ -f "$logs/$s-cold.cpu" ] || continue
+            echo "  ($s) the cold build's CPU / $(nproc) cores / critical path: $(echo "scale=2; $(cat "$logs/$s-cold.cpu") / $(nproc) / ${alone[$s]}" | bc)   (the least the ratio can be on this machine)"
+        done
     fi
     echo "  library change: (a) rebuilt [${lib_set[a]}], its dependents are [cli config notify]   goal: only dependents"
     echo "  service source change: (a) dependency installs run ${src_inst[a]}   goal: 0"
