@@ -88,9 +88,14 @@ pub fn ensure_folder(
         match std::fs::symlink_metadata(&next) {
             Ok(_) => {}
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                std::fs::create_dir(&next)
-                    .map_err(|error| format!("cannot create the folder {next}: {error}"))?;
-                created.push(next.clone());
+                match std::fs::create_dir(&next) {
+                    Ok(()) => created.push(next.clone()),
+                    // Another compile made it in between: it is checked below like any other.
+                    Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+                    Err(error) => {
+                        return Err(format!("cannot create the folder {next}: {error}"));
+                    }
+                }
             }
             Err(error) => return Err(format!("cannot read {next}: {error}")),
         }
