@@ -404,10 +404,15 @@ fn check_platforms(
             if platforms::supports(&found, platform) {
                 continue;
             }
+            // Read as compile reads it: inside the plan folder, a regular file, bounded.
             let dockerfile = plan
                 .service(service)
-                .map(|service| session.source.dir.join(service.dockerfile_path()))
-                .and_then(|path| std::fs::read_to_string(path).ok())
+                .and_then(|service| {
+                    crate::plan::fs::PlanRoot::new(&session.source.dir)
+                        .ok()?
+                        .read(service.dockerfile_path(), crate::plan::fs::FILE_LIMIT)
+                        .ok()
+                })
                 .unwrap_or_default();
             if !platforms::cross_builds(&dockerfile, &names) {
                 missing.entry(platform).or_default().push(service);
