@@ -7,25 +7,13 @@ use crate::commands::session::Session;
 use crate::graph::format as graph_format;
 use crate::graph::shard;
 use crate::graph::view::GraphView;
-use crate::plan::fs;
-use crate::plan::model::Build;
 
 pub fn run(args: &GraphArgs, reporter: &Reporter) -> Result<(), CommandError> {
     let session = Session::load(&args.plan, reporter)?;
     // The path warning, if any, came with the compile's warnings.
     let plan = &session.compilation.plan;
     let mut view = GraphView::new(plan, &session.compilation.graph);
-    // The generated Dockerfile as compiled; a hand-written one read as any file the plan names.
-    view.find_bases(plan, |service| match &service.build {
-        Build::Template { output, .. } => session
-            .compilation
-            .outputs
-            .files
-            .get(output)
-            .map(|file| file.contents.clone()),
-        Build::Dockerfile { path } => fs::read_unlinked(&session.source.dir, path).ok().flatten(),
-        Build::Library => None,
-    });
+    view.find_bases(plan, |service| session.dockerfile(service).ok().flatten());
     let text = match args.format {
         GraphFormat::Text => graph_format::text(&view),
         GraphFormat::Dot => graph_format::dot(&view),

@@ -113,21 +113,18 @@ fn check_service(
     service: &Service,
     stand_in: &str,
 ) -> Result<Vec<CheckWarning>, String> {
-    let dockerfile = match &service.build {
-        Build::Template { output, .. } => session
-            .compilation
-            .outputs
-            .files
-            .get(output)
-            .map(|file| file.contents.clone())
-            .unwrap_or_default(),
-        Build::Dockerfile { path } => crate::plan::fs::PlanRoot::new(&session.source.dir)
-            .and_then(|root| root.read(path, crate::plan::fs::FILE_LIMIT))
-            .map_err(|error| {
-                format!("cannot read {}: {error}", session.source.display_path(path))
-            })?,
-        Build::Library => return Ok(Vec::new()),
-    };
+    if matches!(service.build, Build::Library) {
+        return Ok(Vec::new());
+    }
+    let dockerfile = session
+        .dockerfile(service)
+        .map_err(|error| {
+            format!(
+                "cannot read {}: {error}",
+                session.source.display_path(service.dockerfile_path())
+            )
+        })?
+        .unwrap_or_default();
     let context_dir = session.source.dir.join(service.build_context());
     let empty = tempfile_dir()?;
     let context = if context_dir.is_dir() {

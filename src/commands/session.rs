@@ -7,6 +7,8 @@ use crate::commands::error::{Closing, CommandError};
 use crate::commands::reporter::Reporter;
 use crate::compiler::{Compilation, compile};
 use crate::plan::error::PlanError;
+use crate::plan::fs::{FILE_LIMIT, PlanRoot, ReadError};
+use crate::plan::model::{Build, Service};
 use crate::plan::source::PlanSource;
 
 pub struct Session {
@@ -26,6 +28,24 @@ impl Session {
             source,
             compilation,
         })
+    }
+
+    /// A service's Dockerfile text: a generated one as compiled, a hand-written one read as
+    /// compile reads the files a plan names (inside the plan folder's real path, a regular
+    /// file, bounded); `None` for a library.
+    pub fn dockerfile(&self, service: &Service) -> Result<Option<String>, ReadError> {
+        match &service.build {
+            Build::Template { output, .. } => Ok(self
+                .compilation
+                .outputs
+                .files
+                .get(output)
+                .map(|file| file.contents.clone())),
+            Build::Dockerfile { path } => PlanRoot::new(&self.source.dir)?
+                .read(path, FILE_LIMIT)
+                .map(Some),
+            Build::Library => Ok(None),
+        }
     }
 }
 

@@ -232,10 +232,8 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> Result<(), CommandError> {
             command.arg("--execution=defer-error");
         }
         crate::errln!("running: {}", describe(&command));
-        let root = crate::plan::fs::PlanRoot::new(&session.source.dir).ok();
         let known = single::Services::new(&services, |name| {
-            let path = plan.service(name)?.dockerfile_path();
-            root.as_ref()?.read(path, 1 << 20).ok()
+            session.dockerfile(plan.service(name)?).ok().flatten()
         });
         single::run(command, &services, &known, progress, deferred)
     } else {
@@ -404,15 +402,9 @@ fn check_platforms(
             if platforms::supports(&found, platform) {
                 continue;
             }
-            // Read as compile reads it: inside the plan folder, a regular file, bounded.
             let dockerfile = plan
                 .service(service)
-                .and_then(|service| {
-                    crate::plan::fs::PlanRoot::new(&session.source.dir)
-                        .ok()?
-                        .read(service.dockerfile_path(), crate::plan::fs::FILE_LIMIT)
-                        .ok()
-                })
+                .and_then(|service| session.dockerfile(service).ok().flatten())
                 .unwrap_or_default();
             if !platforms::cross_builds(&dockerfile, &names) {
                 missing.entry(platform).or_default().push(service);
