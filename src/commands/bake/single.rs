@@ -34,7 +34,9 @@ struct Reading {
 /// What the build knows of each service: its dependencies (transitive) and its Dockerfile.
 #[derive(Debug, Default)]
 pub struct Services {
-    pub dependencies: BTreeMap<String, BTreeSet<String>>,
+    /// Each service's transitive dependencies, nearest first (depth-first, in the order the
+    /// plan lists them).
+    pub dependencies: BTreeMap<String, Vec<String>>,
     pub dockerfiles: BTreeMap<String, String>,
 }
 
@@ -52,15 +54,17 @@ impl Services {
         let mut known = Self::default();
         for (name, _) in services {
             let mut seen = BTreeSet::new();
+            let mut order = Vec::new();
             let mut todo = vec![name.as_str()];
             while let Some(next) = todo.pop() {
                 for dependency in direct.get(next).copied().into_iter().flatten() {
-                    if dependency != name && seen.insert(dependency.clone()) {
+                    if dependency != name && seen.insert(dependency.as_str()) {
+                        order.push(dependency.clone());
                         todo.push(dependency);
                     }
                 }
             }
-            known.dependencies.insert(name.clone(), seen);
+            known.dependencies.insert(name.clone(), order);
             if let Some(text) = dockerfile(name) {
                 known.dockerfiles.insert(name.clone(), squeeze(&text));
             }
@@ -244,22 +248,14 @@ pub fn run(
             reading.failed.insert(services[0].0.clone(), error);
         }
     }
+    // The first failed dependency, nearest first.
     let failed_dependency = |name: &str| -> Option<String> {
-        let mut seen = BTreeSet::new();
-        let mut todo = vec![name.to_owned()];
-        while let Some(next) = todo.pop() {
-            for (service, dependencies) in services.iter().filter(|(service, _)| *service == next) {
-                for dependency in dependencies {
-                    if reading.failed.contains_key(dependency) {
-                        return Some(format!("{dependency} failed"));
-                    }
-                    if seen.insert(dependency.clone()) && dependency != service {
-                        todo.push(dependency.clone());
-                    }
-                }
-            }
-        }
-        None
+        known
+            .dependencies
+            .get(name)?
+            .iter()
+            .find(|dependency| reading.failed.contains_key(*dependency))
+            .map(|dependency| format!("{dependency} failed"))
     };
     services
         .iter()
