@@ -11,7 +11,7 @@ use crate::cli::InitArgs;
 use crate::commands::error::CommandError;
 use crate::commands::import::compose::plan_name;
 use crate::commands::import::kdl_writer::{self, Node as Kdl, Value};
-use crate::commands::import::{display, read_bounded, write_new};
+use crate::commands::import::{display, write_new};
 
 const MAX_DIRS: usize = 5000;
 const MAX_DEPTH: usize = 5;
@@ -114,8 +114,18 @@ struct Repo {
 }
 
 impl Repo {
+    /// A file of the repository through the one guarded read: a regular file inside it,
+    /// reached without a symbolic link, at most 1 MiB.
     fn read(&self, dir: &str, file: &str) -> Option<String> {
-        read_bounded(&self.path(dir, file))
+        let root = camino::Utf8Path::from_path(&self.root)?;
+        let relative = if dir == "." {
+            file.to_owned()
+        } else {
+            format!("{dir}/{file}")
+        };
+        crate::plan::fs::read_unlinked(root, &relative)
+            .ok()
+            .flatten()
     }
 
     fn exists(&self, dir: &str, file: &str) -> bool {
