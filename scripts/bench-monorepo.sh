@@ -324,11 +324,14 @@ build() {
 }
 # used SIDE LABEL: the CPU seconds of that build, if measured
 used() { [ -f "$logs/$1-$2.cpu" ] && printf '%.1f s' "$(cat "$logs/$1-$2.cpu")"; }
-# installs LOG: how many dependency-install steps ran (not cached) in a build log
+# installs LOG: how many dependency-install steps ran (not cached) in a build log: pip or PDM
+# installing from the index (the built-in template's one `site` install of the whole lockfile,
+# an earlier template's install per service, `pdm sync`), then, if any ran, how many services
+# copied their closure out of the `site` install
 installs() {
     python3 - "$1" <<'PY'
 import json, sys
-ran = {}
+ran, copied = {}, {}
 for line in open(sys.argv[1]):
     try:
         ev = json.loads(line)
@@ -336,10 +339,13 @@ for line in open(sys.argv[1]):
         continue
     for v in ev.get("vertexes") or []:
         name = v.get("name", "")
-        if "pdm_closure.py pdm.lock" in name or "pdm sync" in name or "pdm install" in name:
-            if v.get("completed") and not v.get("cached"):
-                ran[v["digest"]] = True
-print(len(ran))
+        if not v.get("completed") or v.get("cached"):
+            continue
+        if "pdm_closure.py --copy /opt/site" in name:
+            copied[v["digest"]] = True
+        elif any(s in name for s in ("pdm_closure.py pdm.lock", "pdm_closure.py --all", "pdm sync", "pdm install")):
+            ran[v["digest"]] = True
+print(f"{len(ran)} (+{len(copied)} closure copies)" if copied else len(ran))
 PY
 }
 image() { echo "bench-mono-$run/$1-$2:latest"; }

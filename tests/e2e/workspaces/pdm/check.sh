@@ -6,7 +6,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../../python-checks/lib.sh"
 setup "$HERE"
 C=bakeplan-e2e/pdm-content B=bakeplan-e2e/pdm-batch
-DEPS='pdm_closure.py pdm.lock' LIBS='--mount=type=bind,from=wheel.' OUT='mkdir -p /out/src'
+DEPS='pdm_closure.py --copy /opt/site' SITE='pdm_closure.py --all pdm.lock' LIBS='COPY --from=wheel.' OUT='mkdir -p /out/src'
 WHEEL='--no-build-isolation --wheel-dir /wheels'
 # ran LOGNAME PATTERN: how many steps whose header contains PATTERN ran (were no cache hit)
 ran() {
@@ -24,6 +24,7 @@ holds() {
 echo "== build"
 if bake first; then pass "pdm: bakeplan bake builds content_service and batch_service"
 else fail "pdm: bake failed:"; tail -30 "$WORK/logs/first.log"; exit 1; fi
+check "pdm: the workspace's packages are installed once for both services (the site stage)" test "$(ran first "$SITE")" -le 1
 check "pdm: compile wrote an allow-list Dockerfile.dockerignore per service" \
     grep -qx '!libs/service_libs' "$WORK/fx/services/content_service/Dockerfile.dockerignore"
 
@@ -101,7 +102,8 @@ lock_change() {
     bake lock-a-$N && touch_file "$WORK/fx/pdm.lock" && bake lock-b-$N && intact lock-b-$N
 }
 retry lock_change || fail "lockfile scenario (cache kept vanishing)"
-check "a lockfile change re-runs both dependency installs" test "$(ran lock-b-$N "$DEPS")" = 2
+check "a lockfile change re-runs the workspace install once" test "$(ran lock-b-$N "$SITE")" = 1
+check "a lockfile change re-runs both services' dependency layers" test "$(ran lock-b-$N "$DEPS")" = 2
 check "a lockfile change re-runs the lock check once for both services" test "$(ran lock-b-$N 'pdm lock --check')" = 1
 
 echo "== a stale lockfile fails the build"
