@@ -274,3 +274,34 @@ fn the_python_workspace_fixtures_render_as_reviewed_and_share_their_library_stag
         assert!(stage.lines().count() > 1, "{stage}");
     }
 }
+
+#[test]
+fn the_pdm_service_dependency_step_mounts_no_locked_cache() {
+    // The contract's example mounts PDM's cache `sharing=locked`: every step that installs
+    // mounts it, but the step each service runs at once (its closure copy) must not, or the
+    // services would wait for each other there.
+    let folder = Path::new("tests/e2e/workspaces/pdm");
+    let plan = std::fs::read_to_string(
+        crate::support::repo_root()
+            .join(folder)
+            .join("bakeplan.kdl"),
+    )
+    .expect("plan")
+    .replace("defaults {", "defaults {\n    cache-mount \"pip\" \"pdm\"")
+        + "cache-mount \"pip\" target=\"/root/.cache/pip\" sharing=\"shared\"\n\
+           cache-mount \"pdm\" target=\"/root/.cache/pdm\" sharing=\"locked\"\n";
+    let (test, run) = Test::from_folder(folder).plan(&plan).compile();
+    run.assert_status(0);
+    let dockerfile = test.read("services/content_service/Dockerfile");
+    let locked = "--mount=type=cache,id=pdm,target=/root/.cache/pdm,sharing=locked";
+    let shared = "--mount=type=cache,id=pip,target=/root/.cache/pip,sharing=shared";
+    let copy = dockerfile
+        .lines()
+        .find(|line| line.contains("from=site"))
+        .expect("the closure copy step");
+    assert!(copy.contains(shared) && !copy.contains(locked), "{copy}");
+    for install in ["FROM tools AS pdm", "FROM tools AS site"] {
+        let stage = between(&dockerfile, install, "\n\n");
+        assert!(stage.contains(locked) && stage.contains(shared), "{stage}");
+    }
+}
