@@ -290,3 +290,33 @@ fn compose_build_and_bakeplan_bake_make_the_same_images() {
     assert!(ok, "{output}");
     assert_eq!(output, "hello\n");
 }
+
+#[test]
+fn import_reads_nothing_through_a_symbolic_link() {
+    // `web`'s folder is a link to a folder outside the project whose Dockerfile is built FROM
+    // `base`'s image, and `.env` is a link to a file outside: import reads neither. Read, the
+    // Dockerfile would have made `web` depend on `base` and `.env` would have named the tag.
+    let outside = tempfile::tempdir().expect("tempdir");
+    std::fs::write(outside.path().join("Dockerfile"), "FROM acme/base\n").expect("write");
+    std::fs::write(outside.path().join("env"), "TAG=from-outside\n").expect("write");
+    let test = Test::new()
+        .write(
+            "compose.yml",
+            "services:\n  base:\n    build: ./base\n    image: acme/base\n  web:\n    build: ./web\n    image: \"acme/web:${TAG:-dev}\"\n",
+        )
+        .write("base/Dockerfile", "FROM scratch\n");
+    std::os::unix::fs::symlink(outside.path(), test.path().join("web")).expect("symlink");
+    std::os::unix::fs::symlink(outside.path().join("env"), test.path().join(".env"))
+        .expect("symlink");
+    let run = test.run_with(&["import", "compose", "compose.yml"]);
+    run.assert_status(0);
+    let plan = test.read("bakeplan.kdl");
+    assert!(!plan.contains("depends-on"), "{plan}");
+    assert!(!plan.contains("from-outside"), "{plan}");
+    for refused in [
+        "web/Dockerfile: web is a symbolic link, which bakeplan does not follow; its FROM lines are not read",
+        ".env: .env is a symbolic link, which bakeplan does not follow; its variables are not used",
+    ] {
+        assert!(run.stderr.contains(refused), "{}", run.stderr);
+    }
+}

@@ -83,8 +83,14 @@ fn import_compose(args: &crate::cli::ImportComposeArgs) -> Result<(), String> {
     let root = root.ok_or("no compose file given")?;
 
     let mut interpolator = interpolate::Interpolator::default();
-    if let Some(text) = read_bounded(&project_dir.join(".env")) {
-        interpolator.dotenv = interpolate::parse_dotenv(&text);
+    // The project's `.env`, read as `compile` reads the plan folder's files (a regular file, no
+    // symbolic link, at most 1 MiB): its values reach the plan.
+    if let Some(dir) = camino::Utf8Path::from_path(&project_dir) {
+        match crate::plan::fs::read_unlinked(dir, ".env") {
+            Ok(Some(text)) => interpolator.dotenv = interpolate::parse_dotenv(&text),
+            Ok(None) => {}
+            Err(error) => crate::errln!("note: {error}; its variables are not used"),
+        }
     }
     interpolator.env = std::env::vars().collect();
     let project = root.get("name").and_then(yaml::Node::scalar).map_or_else(

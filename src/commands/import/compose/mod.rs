@@ -298,6 +298,20 @@ impl<'a> Importer<'a> {
         relative
     }
 
+    /// The text of the Dockerfile at `relative` (to the plan folder) for its `FROM` lines, read
+    /// as `compile` reads the plan folder's files: a regular file reached without a symbolic
+    /// link, at most 1 MiB. A refusal is a note; the plan still names the file.
+    fn read_dockerfile(&mut self, relative: &str, loc: Loc) -> Option<String> {
+        let dir = camino::Utf8Path::from_path(&self.plan_dir)?;
+        match crate::plan::fs::read_unlinked(dir, relative) {
+            Ok(text) => text,
+            Err(error) => {
+                self.note(loc, format!("{error}; its FROM lines are not read"));
+                None
+            }
+        }
+    }
+
     pub fn import(mut self, root: &Node) -> Result<Imported, String> {
         for entry in root.entries() {
             match entry.key.as_str() {
@@ -475,9 +489,8 @@ impl<'a> Importer<'a> {
                     }
                     let Some(text) = value.scalar() else { continue };
                     let text = self.resolved(text, at, "dockerfile")?;
-                    let path = context_abs.join(&text);
                     draft.dockerfile = self.plan_path(&context_abs, &text, at, "dockerfile")?;
-                    draft.dockerfile_text = super::read_bounded(&path);
+                    draft.dockerfile_text = self.read_dockerfile(&draft.dockerfile, at);
                 }
                 "dockerfile_inline" => {
                     let Some(text) = value.scalar() else { continue };
@@ -627,9 +640,8 @@ impl<'a> Importer<'a> {
             self.x_bake(&mut draft, x_bake);
         }
         if draft.dockerfile.is_empty() {
-            let path = context_abs.join("Dockerfile");
             draft.dockerfile = self.plan_path(&context_abs, "Dockerfile", loc, "dockerfile")?;
-            draft.dockerfile_text = super::read_bounded(&path);
+            draft.dockerfile_text = self.read_dockerfile(&draft.dockerfile, loc);
         }
         if draft.tags.is_empty() {
             // compose's own default tag, so `docker compose` and the plan name the same image
