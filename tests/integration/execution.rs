@@ -147,8 +147,18 @@ fn fail_fast_stops_the_other_builds_and_names_the_failure() {
     run.assert_status(1);
     let summary = read_summary(&test);
     let results = results(&summary);
-    assert_eq!(results[0], ("early".to_owned(), "failed".to_owned()));
-    assert_eq!(results[1], ("late".to_owned(), "skipped".to_owned()));
+    assert_eq!(
+        results[0],
+        ("early".to_owned(), "failed".to_owned()),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        results[1],
+        ("late".to_owned(), "skipped".to_owned()),
+        "{}",
+        run.stderr
+    );
     // `slow` sleeps: it was running and is canceled, never built.
     assert_eq!(
         results[2],

@@ -178,16 +178,32 @@ impl Reading {
     }
 
     /// Closes the quote being read: its failure moves to the service whose Dockerfile holds
-    /// the quoted lines.
+    /// the quoted lines. The failing step was recorded under its progress line's label, which
+    /// need not be the quote's (buildx labels the two with either service of a shared step):
+    /// the quote's service, or one that builds the owner as a named context.
     fn settle(&mut self, known: &Services) {
         let Some((labelled, source)) = self.quoting.take() else {
             return;
         };
         let owner = known.owner(&labelled, &source);
-        if owner != labelled
-            && let Some(error) = self.failed.remove(&labelled)
-        {
-            self.failed.entry(owner.to_owned()).or_insert(error);
+        if self.failed.contains_key(owner) {
+            return;
+        }
+        let recorded = if self.failed.contains_key(&labelled) {
+            Some(labelled.clone())
+        } else {
+            self.failed
+                .keys()
+                .find(|name| {
+                    known
+                        .dependencies
+                        .get(*name)
+                        .is_some_and(|dependencies| dependencies.iter().any(|d| d == owner))
+                })
+                .cloned()
+        };
+        if let Some(error) = recorded.and_then(|name| self.failed.remove(&name)) {
+            self.failed.insert(owner.to_owned(), error);
         }
     }
 }
@@ -346,12 +362,28 @@ mod tests {
             })
         });
         let names = BTreeSet::from(["early", "late"]);
+        // buildx labels the quote with either service: both readings give the failure to early.
+        for quote_label in ["late", "early"] {
+            let reading = read_shared_failure(&known, &names, quote_label);
+            assert!(reading.failed.contains_key("early"), "{reading:?}");
+            assert!(!reading.failed.contains_key("late"), "{reading:?}");
+            assert_eq!(
+                reading.failed["early"],
+                "process \"/bin/sh -c echo\" did not complete successfully: exit code: 3"
+            );
+        }
+        assert_eq!(known.owner("late", "COPY --from=early / /early"), "late");
+        assert_eq!(known.owner("late", "RUN unknown"), "late");
+    }
+
+    fn read_shared_failure(known: &Services, names: &BTreeSet<&str>, quote_label: &str) -> Reading {
+        let quote = format!(" > [{quote_label} 2/2] RUN echo \"early 1\" && exit 3:");
         let mut reading = Reading::default();
         for line in [
             "#14 [late 2/2] RUN echo \"early 1\" && exit 3",
             "#14 ERROR: process \"/bin/sh -c echo\" did not complete successfully: exit code: 3",
             "------",
-            " > [late 2/2] RUN echo \"early 1\" && exit 3:",
+            quote.as_str(),
             "0.064 early 1",
             "------",
             "Dockerfile:3",
@@ -363,15 +395,8 @@ mod tests {
             "--------------------",
             "ERROR: target late: failed to solve: exit code: 3",
         ] {
-            reading.read(line, &names, &known);
+            reading.read(line, names, known);
         }
-        assert!(reading.failed.contains_key("early"), "{reading:?}");
-        assert!(!reading.failed.contains_key("late"), "{reading:?}");
-        assert_eq!(
-            reading.failed["early"],
-            "process \"/bin/sh -c echo\" did not complete successfully: exit code: 3"
-        );
-        assert_eq!(known.owner("late", "COPY --from=early / /early"), "late");
-        assert_eq!(known.owner("late", "RUN unknown"), "late");
+        reading
     }
 }
