@@ -1,6 +1,6 @@
 //! `bakeplan graph` output formats: text for a terminal, Graphviz dot, Mermaid, and JSON.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use crate::graph::view::GraphView;
@@ -169,7 +169,25 @@ pub fn dot(view: &GraphView) -> String {
             quote(&edge.to)
         );
     }
-    let (layout, _) = nested_groups(view);
+    dot_groups(view, &mut out);
+    out.push_str("}\n");
+    out
+}
+
+/// The groups as DOT clusters, nested as `nested_groups` lays them out. A group in several is
+/// drawn inside the first; each other group listing it gets a dotted edge from its cluster to
+/// that one, between invisible anchor nodes (`"group:N"`: no service can be named so), clipped
+/// at the clusters' borders (`compound=true`).
+fn dot_groups(view: &GraphView, out: &mut String) {
+    let (layout, shared) = nested_groups(view);
+    let anchored: BTreeSet<usize> = shared.iter().flat_map(|&(from, to)| [from, to]).collect();
+    if !shared.is_empty() {
+        out.push_str("  compound=true;\n");
+    }
+    // Each cluster's enclosing clusters: an edge may not be clipped at a cluster that holds
+    // its other end.
+    let mut open: Vec<usize> = Vec::new();
+    let mut enclosing: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for step in layout {
         match step {
             GroupStep::Open(name, index, depth) => {
@@ -179,17 +197,38 @@ pub fn dot(view: &GraphView) -> String {
                     "{indent}subgraph cluster_{index} {{\n{indent}  label={};\n{indent}  style=dashed;",
                     quote(name)
                 );
+                if anchored.contains(&index) {
+                    let _ = writeln!(
+                        out,
+                        "{indent}  \"group:{index}\" [shape=point, style=invis, label=\"\"];"
+                    );
+                }
+                enclosing.insert(index, open.clone());
+                open.push(index);
             }
             GroupStep::Member(member, depth) => {
                 let _ = writeln!(out, "{}{};", indent(depth), quote(member));
             }
             GroupStep::Close(depth) => {
+                open.pop();
                 let _ = writeln!(out, "{}}}", indent(depth));
             }
         }
     }
-    out.push_str("}\n");
-    out
+    for (from, to) in shared {
+        let tail = if enclosing
+            .get(&to)
+            .is_some_and(|outer| outer.contains(&from))
+        {
+            String::new()
+        } else {
+            format!(", ltail=cluster_{from}")
+        };
+        let _ = writeln!(
+            out,
+            "  \"group:{from}\" -> \"group:{to}\" [style=dotted, arrowhead=open{tail}, lhead=cluster_{to}];"
+        );
+    }
 }
 
 /// Mermaid node ids must be plain: `s0`, `s1`… with the name as the label.

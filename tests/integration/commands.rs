@@ -56,6 +56,28 @@ fn graph_mermaid_and_dot_draw_nested_groups() {
 }
 
 #[test]
+fn graph_dot_links_a_shared_group_without_clipping_at_a_cluster_around_it() {
+    // `x` is drawn inside `d`, itself inside `z`; `z` lists `x` too. Its edge to `x` starts
+    // inside `z`'s own cluster, so it may not be clipped there (Graphviz warns otherwise).
+    let test = Test::new().plan(concat!(
+        "defaults { template \"python-pip\"; }\n",
+        "service \"api\" { context \"api\"; }\n",
+        "group \"z\" \"d\" \"x\"\ngroup \"d\" \"x\"\ngroup \"x\" \"api\"\n",
+    ));
+    let run = test.run_with(&["graph", "--format", "dot"]);
+    run.assert_status(0);
+    // Clusters by name: d = 0, x = 1, z = 2.
+    assert!(run.stdout.contains("  compound=true;\n"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(
+            "  \"group:2\" -> \"group:1\" [style=dotted, arrowhead=open, lhead=cluster_1];\n"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn graph_json_is_stable_and_documented() {
     let run = huleedu().run_with(&["graph", "--format", "json"]);
     run.assert_status(0);
