@@ -184,11 +184,12 @@ fn dot_groups(view: &GraphView, out: &mut String) {
     if !shared.is_empty() {
         out.push_str("  compound=true;\n");
     }
-    // Each cluster's enclosing clusters: an edge may not be clipped at a cluster that holds
-    // its other end.
+    // Each cluster's span in the layout (where it opens, where it closes): a cluster encloses
+    // another when its span holds the other's. An edge may not be clipped at a cluster that
+    // holds its other end.
     let mut open: Vec<usize> = Vec::new();
-    let mut enclosing: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for step in layout {
+    let mut spans: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
+    for (position, step) in layout.into_iter().enumerate() {
         match step {
             GroupStep::Open(name, index, depth) => {
                 let indent = indent(depth);
@@ -203,23 +204,26 @@ fn dot_groups(view: &GraphView, out: &mut String) {
                         "{indent}  \"group:{index}\" [shape=point, style=invis, label=\"\"];"
                     );
                 }
-                enclosing.insert(index, open.clone());
+                spans.insert(index, (position, usize::MAX));
                 open.push(index);
             }
             GroupStep::Member(member, depth) => {
                 let _ = writeln!(out, "{}{};", indent(depth), quote(member));
             }
             GroupStep::Close(depth) => {
-                open.pop();
+                if let Some(span) = open.pop().and_then(|index| spans.get_mut(&index)) {
+                    span.1 = position;
+                }
                 let _ = writeln!(out, "{}}}", indent(depth));
             }
         }
     }
+    let encloses = |outer: usize, inner: usize| match (spans.get(&outer), spans.get(&inner)) {
+        (Some(outer), Some(inner)) => outer.0 < inner.0 && inner.1 < outer.1,
+        _ => false,
+    };
     for (from, to) in shared {
-        let tail = if enclosing
-            .get(&to)
-            .is_some_and(|outer| outer.contains(&from))
-        {
+        let tail = if encloses(from, to) {
             String::new()
         } else {
             format!(", ltail=cluster_{from}")
