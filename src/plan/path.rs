@@ -9,6 +9,13 @@ pub fn normalize(path: &str) -> Option<String> {
     if path.starts_with('/') || path.starts_with('\\') || path.get(1..2) == Some(":") {
         return None;
     }
+    resolve_dots(path)
+}
+
+/// `path` with empty and `.` parts dropped and each `..` taking away the part before it, in
+/// `a/b` form (`.` when nothing is left); `None` when a `..` climbs above the start. Purely
+/// lexical: a leading `/` is dropped like any empty part.
+pub fn resolve_dots(path: &str) -> Option<String> {
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split('/') {
         match part {

@@ -115,25 +115,7 @@ fn matching(repo: &Repo, include: &[String], exclude: &[String], kind: Kind) -> 
 /// `dir` joined with a relative path, `..` resolved, as a folder of the repository (`None` when
 /// it leaves it).
 pub(super) fn join(dir: &str, relative: &str) -> Option<String> {
-    let mut parts: Vec<&str> = if dir == "." {
-        Vec::new()
-    } else {
-        dir.split('/').collect()
-    };
-    for part in relative.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            part => parts.push(part),
-        }
-    }
-    Some(if parts.is_empty() {
-        ".".to_owned()
-    } else {
-        parts.join("/")
-    })
+    crate::plan::path::resolve_dots(&format!("{dir}/{relative}"))
 }
 
 /// Cargo makes every path dependency of a member a member too (unless excluded).
