@@ -405,9 +405,7 @@ fn new_adds_a_service_keeping_the_plan_byte_for_byte() {
     run.assert_status(0);
     let after = test.read("bakeplan.kdl");
     let block = "\nservice \"billing\" {\n    context \"services/billing\"\n    template \"python-pdm\"\n    depends-on \"common\"\n}\n";
-    let anchor = "    dockerfile \"services/legacy_gateway/Dockerfile\"\n}\n";
-    let at = before.find(anchor).expect("the last service") + anchor.len();
-    assert_eq!(after, format!("{}{block}{}", &before[..at], &before[at..]));
+    assert_eq!(after, expected_plan(&before, block, None));
     assert!(test.path().join("services/billing/Dockerfile").is_file());
     assert!(
         run.stdout.contains("added service `billing`"),
