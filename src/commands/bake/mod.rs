@@ -210,16 +210,17 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> Result<(), CommandError> {
     // The default: one bake of every service, as buildx schedules it. `--jobs` and `--shard`
     // need bakeplan's own schedule: one bake per service; so does `--keep-going`, unless this
     // buildx has `--execution=defer-error` (buildx PR 4044), which keeps going itself.
+    let scheduled = args.jobs.is_some() || args.shard.is_some();
     let deferred = args.keep_going
-        && args.jobs.is_none()
-        && args.shard.is_none()
+        && !scheduled
         && crate::commands::docker::bake_execution_modes(&docker)
             .iter()
             .any(|mode| mode == "defer-error");
-    let one_bake = deferred || (!args.keep_going && args.jobs.is_none() && args.shard.is_none());
+    let one_bake = !scheduled && (!args.keep_going || deferred);
+    let one_metadata = "bake.json";
     let metadata = |service: &str| {
         metadata_dir.join(if one_bake {
-            "bake.json".to_owned()
+            one_metadata.to_owned()
         } else {
             format!("{service}.json")
         })
@@ -227,7 +228,7 @@ pub fn run(args: &BakeArgs, reporter: &Reporter) -> Result<(), CommandError> {
     let started = Instant::now();
     let reports = if one_bake {
         let names: Vec<&str> = services.iter().map(|(name, _)| name.as_str()).collect();
-        let mut command = bake_command("bake.json", &names);
+        let mut command = bake_command(one_metadata, &names);
         if deferred {
             command.arg("--execution=defer-error");
         }
