@@ -118,12 +118,7 @@ impl Repo {
     /// reached without a symbolic link, at most 1 MiB.
     fn read(&self, dir: &str, file: &str) -> Option<String> {
         let root = camino::Utf8Path::from_path(&self.root)?;
-        let relative = if dir == "." {
-            file.to_owned()
-        } else {
-            format!("{dir}/{file}")
-        };
-        crate::plan::fs::read_unlinked(root, &relative)
+        crate::plan::fs::read_unlinked(root, &crate::plan::path::join(dir, file))
             .ok()
             .flatten()
     }
@@ -133,11 +128,7 @@ impl Repo {
     }
 
     fn path(&self, dir: &str, file: &str) -> PathBuf {
-        if dir == "." {
-            self.root.join(file)
-        } else {
-            self.root.join(dir).join(file)
-        }
+        self.root.join(crate::plan::path::join(dir, file))
     }
 
     fn toml(&self, dir: &str, file: &str) -> Option<toml::Table> {
