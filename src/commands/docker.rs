@@ -76,17 +76,10 @@ pub fn external_images(dockerfile: &str) -> Vec<String> {
         let Some(instruction) = words.first() else {
             continue;
         };
-        let arguments: Vec<&str> = words[1..]
-            .iter()
-            .copied()
-            .filter(|word| !word.starts_with("--platform"))
-            .collect();
         if instruction.eq_ignore_ascii_case("FROM") {
-            if let Some(image) = arguments.first() {
+            if let Some((image, stage)) = crate::plan::dockerfile_from::from_line(line) {
                 add(image, &stages);
-            }
-            if arguments.len() >= 3 && arguments[1].eq_ignore_ascii_case("AS") {
-                stages.push(arguments[2].to_owned());
+                stages.extend(stage);
             }
         } else if instruction.eq_ignore_ascii_case("COPY")
             || instruction.eq_ignore_ascii_case("RUN")

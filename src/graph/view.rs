@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::graph::dependency::DependencyGraph;
+use crate::plan::dockerfile_from::from_line;
 use crate::plan::model::{EdgeKind, Plan, Service};
 
 /// What one repeated dependency path costs `docker buildx bake` (0.29), which resolves every
@@ -82,33 +83,15 @@ impl BaseImage {
 /// The image the last stage of a Dockerfile builds from, following stage names; `None` when an
 /// `ARG` decides it or there is no `FROM`.
 pub fn final_from(dockerfile: &str) -> Option<String> {
-    let mut stages: Vec<(String, Option<String>)> = Vec::new();
-    for line in dockerfile.lines() {
-        let mut words = line.split_whitespace();
-        if !words
-            .next()
-            .is_some_and(|word| word.eq_ignore_ascii_case("FROM"))
-        {
-            continue;
-        }
-        let mut words = words.filter(|word| !word.starts_with("--"));
-        let image = words.next()?.to_owned();
-        let alias = match (words.next(), words.next()) {
-            (Some(keyword), Some(name)) if keyword.eq_ignore_ascii_case("AS") => {
-                Some(name.to_ascii_lowercase())
-            }
-            _ => None,
-        };
-        stages.push((image, alias));
-    }
-    let mut image = stages.last()?.0.clone();
+    let stages: Vec<(&str, Option<String>)> = dockerfile.lines().filter_map(from_line).collect();
+    let mut image = stages.last()?.0.to_owned();
     // `FROM build` names an earlier stage: its base, and so on.
     for _ in 0..stages.len() {
         match stages
             .iter()
             .find(|(_, alias)| alias.as_deref() == Some(image.to_ascii_lowercase().as_str()))
         {
-            Some((base, _)) => image.clone_from(base),
+            Some((base, _)) => (*base).clone_into(&mut image),
             None => break,
         }
     }

@@ -1,8 +1,9 @@
 //! Stage 1–3: the plan. Its source text, its errors, the raw model the parser lowers it into,
 //! the resolved model every later stage reads, and what both need (spans, paths, names,
-//! templates, the plan editor).
+//! templates, the plan editor, the `FROM` lines of the Dockerfiles a plan names).
 
 pub mod bake_string;
+pub mod dockerfile_from;
 pub mod editor;
 pub mod error;
 pub mod fs;

@@ -660,22 +660,14 @@ impl<'a> Importer<'a> {
 pub fn from_references(text: &str) -> Vec<String> {
     let mut stages = BTreeSet::new();
     let mut references = Vec::new();
-    for line in text.lines() {
-        let mut words = line.split_whitespace();
-        if !words
-            .next()
-            .is_some_and(|word| word.eq_ignore_ascii_case("FROM"))
-        {
-            continue;
-        }
-        let words: Vec<&str> = words.filter(|word| !word.starts_with("--")).collect();
-        let Some(image) = words.first() else { continue };
+    for (image, stage) in text
+        .lines()
+        .filter_map(crate::plan::dockerfile_from::from_line)
+    {
         if !image.contains('$') && !stages.contains(&image.to_ascii_lowercase()) {
-            references.push((*image).to_owned());
+            references.push(image.to_owned());
         }
-        if words.len() >= 3 && words[1].eq_ignore_ascii_case("AS") {
-            stages.insert(words[2].to_ascii_lowercase());
-        }
+        stages.extend(stage);
     }
     references
 }
