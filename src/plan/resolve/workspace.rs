@@ -97,6 +97,20 @@ impl Resolver<'_> {
             );
             return None;
         }
+        if let Some(bad) = unsafe_member_path(context) {
+            self.error(
+                "bakeplan::bad-path",
+                context_span,
+                format!("the context of `{name}`, `{context}`, holds {bad}"),
+                "not fit for a Dockerfile step",
+            )
+            .help = Some(
+                "a workspace member's folder is written into its own and its dependents' Dockerfile steps: \
+                 each folder name may hold only letters, digits and `.` `_` `-` `+` `@`, and not start with `-`"
+                    .to_owned(),
+            );
+            return None;
+        }
         let Some(Build::Template {
             name: template,
             span,
@@ -215,6 +229,22 @@ fn visit<'a>(
     }
 }
 
+/// What makes a member's folder unfit to be written, unquoted, into Dockerfile instructions and
+/// shell commands (`COPY services/api ...`, `pip install services/api`), if anything: a
+/// character other than ASCII letters, digits and `._-+@`, or a folder name starting with `-`
+/// (an option to the commands that get it).
+fn unsafe_member_path(path: &str) -> Option<String> {
+    if let Some(c) = path
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+' | '@' | '/')))
+    {
+        return Some(format!("the character {c:?}"));
+    }
+    path.split('/')
+        .find(|part| part.starts_with('-'))
+        .map(|part| format!("the folder name `{part}`, which starts with `-`"))
+}
+
 /// Whether the folder `path` is `dir` or inside it (both normalized, relative to the plan).
 pub fn is_inside(dir: &str, path: &str) -> bool {
     dir == "." || path == dir || path.starts_with(&format!("{dir}/"))
@@ -235,7 +265,7 @@ fn relative_to(dir: &str, path: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_inside, relative_to};
+    use super::{is_inside, relative_to, unsafe_member_path};
 
     #[test]
     fn inside_and_relative() {
@@ -247,5 +277,31 @@ mod tests {
         assert_eq!(relative_to("ws", "ws/a/b"), "a/b");
         assert_eq!(relative_to("ws", "ws"), ".");
         assert_eq!(relative_to(".", "a"), "a");
+    }
+
+    #[test]
+    fn member_paths_fit_for_dockerfile_steps() {
+        for fine in [
+            "services/api",
+            "libs/common_core",
+            "a.b/c-d/e+f@2",
+            ".",
+            "x/.hidden",
+        ] {
+            assert_eq!(unsafe_member_path(fine), None, "{fine}");
+        }
+        for (bad, why) in [
+            ("services/a b", "the character ' '"),
+            ("services/$(id)", "the character '$'"),
+            ("a;b", "the character ';'"),
+            ("a\\b", "the character '\\\\'"),
+            ("services/é", "the character 'é'"),
+            (
+                "services/-rf",
+                "the folder name `-rf`, which starts with `-`",
+            ),
+        ] {
+            assert_eq!(unsafe_member_path(bad).as_deref(), Some(why), "{bad}");
+        }
     }
 }
