@@ -341,11 +341,61 @@ for line in open(sys.argv[1]):
         name = v.get("name", "")
         if not v.get("completed") or v.get("cached"):
             continue
-        if "pdm_closure.py --copy /opt/site" in name:
+        if "pdm_closure.py --copy /tmp/bakeplan/site" in name or "pdm_closure.py --copy /opt/site" in name:
             copied[v["digest"]] = True
         elif any(s in name for s in ("pdm_closure.py pdm.lock", "pdm_closure.py --all", "pdm sync", "pdm install")):
             ran[v["digest"]] = True
 print(f"{len(ran)} (+{len(copied)} closure copies)" if copied else len(ran))
+PY
+}
+# chain LOG: the build's own critical path, from its rawjson log: the longest chain of steps each
+# waiting for the one before (BuildKit's vertex inputs), each counted with the duration it took
+# in that build, a target's image export after its last step; then the build's span (its first
+# step's start to its last step's end) and span / chain. Where the span is longer than the
+# chain, steps waited for something besides their inputs: a lock, a free core.
+chain() {
+    python3 - "$1" <<'PY'
+import json, sys
+from datetime import datetime
+
+def seconds(stamp):
+    whole, _, fraction = stamp.rstrip("Z").partition(".")
+    return datetime.fromisoformat(whole).timestamp() + float("0." + (fraction or "0"))
+
+steps = {}
+for line in open(sys.argv[1]):
+    try:
+        ev = json.loads(line)
+    except ValueError:
+        continue
+    for v in ev.get("vertexes") or []:
+        s = steps.setdefault(v["digest"], {"inputs": [], "name": ""})
+        s["name"] = v.get("name", s["name"])
+        s["inputs"] = v.get("inputs") or s["inputs"]
+        if v.get("started"):
+            s["start"] = min(s.get("start", 1e18), seconds(v["started"]))
+        if v.get("completed"):
+            s["end"] = max(s.get("end", 0), seconds(v["completed"]))
+timed = [s for s in steps.values() if "start" in s and "end" in s]
+longest = {}
+def path(digest):  # the longest chain ending with this step, in seconds
+    if digest not in longest:
+        s = steps.get(digest, {})
+        own = s["end"] - s["start"] if "start" in s and "end" in s else 0.0
+        longest[digest] = own + max((path(i) for i in s.get("inputs", [])), default=0.0)
+    return longest[digest]
+sys.setrecursionlimit(100000)
+best = 0.0
+for digest, s in steps.items():
+    name = s["name"]
+    if name.startswith("[") and "] exporting to image" in name:
+        target = name[1:name.index("]")]
+        last = max((path(d) for d, o in steps.items() if o["name"].startswith("[" + target + " ")), default=0.0)
+        best = max(best, last + (s["end"] - s["start"] if "end" in s and "start" in s else 0.0))
+    else:
+        best = max(best, path(digest))
+span = max(s["end"] for s in timed) - min(s["start"] for s in timed)
+print(f"{span:.1f} {best:.1f} {span / best:.2f}")
 PY
 }
 image() { echo "bench-mono-$run/$1-$2:latest"; }
@@ -487,6 +537,8 @@ printf '%-44s | %-26s | %-26s\n' "" "(a) bakeplan" "(b) shared image"
 printf '%-44s | %-26s | %-26s\n' "cold parallel build (wall)" "$(fmt "${cold[a]:-}")" "$(fmt "${cold[b]:-}")"
 printf '%-44s | %-26s | %-26s\n' "  critical path: $heaviest alone, cold" "$(fmt "${alone[a]:-}")" "$(fmt "${alone[b]:-}")"
 printf '%-44s | %-26s | %-26s\n' "  CPU used: cold parallel build" "$(used a cold)" "$(used b cold)"
+own_chain() { [ -f "$logs/$1-cold.json" ] && read -r span longest r < <(chain "$logs/$1-cold.json") && printf '%.1f s / %.1f s = %s' "$span" "$longest" "$r"; }
+printf '%-44s | %-26s | %-26s\n' "  its steps' span / its own critical path" "$(own_chain a)" "$(own_chain b)"
 printf '%-44s | %-26s | %-26s\n' "  CPU used: $heaviest alone" "$(used a alone)" "$(used b alone)"
 printf '%-44s | %-26s | %-26s\n' "  dependency installs run" "${cold_inst[a]:-}" "${cold_inst[b]:-}"
 for k in lib src man; do

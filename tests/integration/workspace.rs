@@ -276,10 +276,11 @@ fn the_python_workspace_fixtures_render_as_reviewed_and_share_their_library_stag
 }
 
 #[test]
-fn the_pdm_service_dependency_step_mounts_no_locked_cache() {
+fn the_pdm_service_steps_mount_no_locked_cache() {
     // The contract's example mounts PDM's cache `sharing=locked`: every step that installs
-    // mounts it, but the step each service runs at once (its closure copy) must not, or the
-    // services would wait for each other there.
+    // once per bake mounts it, but the steps each service runs at once must not, or the
+    // services would wait for each other there: the `source` stage's build backend install
+    // mounts only the other caches, and the dependency layer (a copy out of `site`) none.
     let folder = Path::new("tests/e2e/workspaces/pdm");
     let plan = std::fs::read_to_string(
         crate::support::repo_root()
@@ -295,11 +296,24 @@ fn the_pdm_service_dependency_step_mounts_no_locked_cache() {
     let dockerfile = test.read("services/content_service/Dockerfile");
     let locked = "--mount=type=cache,id=pdm,target=/root/.cache/pdm,sharing=locked";
     let shared = "--mount=type=cache,id=pip,target=/root/.cache/pip,sharing=shared";
-    let copy = dockerfile
+    let backend = dockerfile
         .lines()
-        .find(|line| line.contains("from=site"))
-        .expect("the closure copy step");
-    assert!(copy.contains(shared) && !copy.contains(locked), "{copy}");
+        .find(|line| line.starts_with("RUN ") && line.contains("pdm_closure.py --distribution"))
+        .expect("the source stage's build backend step");
+    assert!(
+        backend.contains(shared) && !backend.contains(locked),
+        "{backend}"
+    );
+    let copy = between(
+        &dockerfile,
+        "RUN --mount=type=bind,from=lockcheck",
+        "\nCOPY",
+    );
+    assert!(
+        copy.contains("pdm_closure.py --copy /tmp/bakeplan/site"),
+        "{copy}"
+    );
+    assert!(!copy.contains("type=cache"), "{copy}");
     for install in ["FROM tools AS pdm", "FROM tools AS site"] {
         let stage = between(&dockerfile, install, "\n\n");
         assert!(stage.contains(locked) && stage.contains(shared), "{stage}");

@@ -6,8 +6,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../../python-checks/lib.sh"
 setup "$HERE"
 C=bakeplan-e2e/pdm-content B=bakeplan-e2e/pdm-batch
-DEPS='pdm_closure.py --copy /opt/site' SITE='pdm_closure.py --all pdm.lock' LIBS='COPY --from=wheel.' OUT='mkdir -p /out/src'
-WHEEL='--no-build-isolation --wheel-dir /wheels'
+DEPS='pdm_closure.py --copy /tmp/bakeplan/site' SITE='pdm_closure.py --all pdm.lock' LIBS='COPY --from=wheel.' OUT='mkdir -p /out/src'
+WHEEL='install --no-deps --no-build-isolation'
 # ran LOGNAME PATTERN: how many steps whose header contains PATTERN ran (were no cache hit)
 ran() {
     local n count=0
