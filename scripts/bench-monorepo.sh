@@ -376,13 +376,15 @@ for line in open(sys.argv[1]):
             s["start"] = min(s.get("start", 1e18), seconds(v["started"]))
         if v.get("completed"):
             s["end"] = max(s.get("end", 0), seconds(v["completed"]))
+        if v.get("started") and v.get("completed"):  # one run of the step (a step several
+            # targets share is reported by each, with its own start): the longest one
+            s["took"] = max(s.get("took", 0.0), seconds(v["completed"]) - seconds(v["started"]))
 timed = [s for s in steps.values() if "start" in s and "end" in s]
 longest = {}
 def path(digest):  # the longest chain ending with this step, in seconds
     if digest not in longest:
-        s = steps.get(digest, {})
-        own = s["end"] - s["start"] if "start" in s and "end" in s else 0.0
-        longest[digest] = own + max((path(i) for i in s.get("inputs", [])), default=0.0)
+        own = steps.get(digest, {}).get("took", 0.0)
+        longest[digest] = own + max((path(i) for i in steps.get(digest, {}).get("inputs", [])), default=0.0)
     return longest[digest]
 sys.setrecursionlimit(100000)
 best = 0.0
@@ -391,7 +393,7 @@ for digest, s in steps.items():
     if name.startswith("[") and "] exporting to image" in name:
         target = name[1:name.index("]")]
         last = max((path(d) for d, o in steps.items() if o["name"].startswith("[" + target + " ")), default=0.0)
-        best = max(best, last + (s["end"] - s["start"] if "end" in s and "start" in s else 0.0))
+        best = max(best, last + s.get("took", 0.0))
     else:
         best = max(best, path(digest))
 span = max(s["end"] for s in timed) - min(s["start"] for s in timed)
