@@ -106,6 +106,15 @@ check "a lockfile change re-runs the workspace install once" test "$(ran lock-b-
 check "a lockfile change re-runs both services' dependency layers" test "$(ran lock-b-$N "$DEPS")" = 2
 check "a lockfile change re-runs the lock check once for both services" test "$(ran lock-b-$N 'pdm lock --check')" = 1
 
+echo "== a lockfile whose pins miss a member's requirement fails the build"
+# pdm.lock recorded content_service's dependency as declared, but the idna it pins does not
+# meet it (a hand-edited lockfile): the closure copy's requirement check names both.
+cp "$WORK/fx/pdm.lock" "$WORK/pdm.lock.orig"; cp "$WORK/fx/services/content_service/pyproject.toml" "$WORK/content.orig"
+sed -i 's/"idna>=3.6"/"idna>=99"/' "$WORK/fx/pdm.lock" "$WORK/fx/services/content_service/pyproject.toml"
+if bake unmet content_service; then fail "content_service: an unmet requirement must fail the build"
+else check "content_service: an unmet requirement fails the build naming it" grep -q 'requires idna>=99, but 3' "$WORK/logs/unmet.log"; fi
+cp "$WORK/pdm.lock.orig" "$WORK/fx/pdm.lock"; cp "$WORK/content.orig" "$WORK/fx/services/content_service/pyproject.toml"
+
 echo "== a stale lockfile fails the build"
 sed -i 's/"idna>=3.6"/"idna>=3.6", "colorama>=0.4"/' "$WORK/fx/services/content_service/pyproject.toml"
 if bake stale-member content_service; then fail "content_service: member manifest ahead of pdm.lock must fail the build"
