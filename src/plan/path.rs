@@ -73,9 +73,25 @@ pub fn plan_path(text: &Text, what: &str, plan_file: &str) -> Result<String, Pla
     })
 }
 
+/// What makes a member's folder unfit to be written, unquoted, into Dockerfile instructions and
+/// shell commands (`COPY services/api ...`, `pip install services/api`), if anything: a
+/// character other than ASCII letters, digits and `._-+@`, or a folder name starting with `-`
+/// (an option to the commands that get it).
+pub fn unfit_for_dockerfile(path: &str) -> Option<String> {
+    if let Some(c) = path
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+' | '@' | '/')))
+    {
+        return Some(format!("the character {c:?}"));
+    }
+    path.split('/')
+        .find(|part| part.starts_with('-'))
+        .map(|part| format!("the folder name `{part}`, which starts with `-`"))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::normalize;
+    use super::{normalize, unfit_for_dockerfile};
 
     #[test]
     fn normalizes_inside_paths_and_refuses_escapes() {
@@ -86,5 +102,31 @@ mod tests {
         assert_eq!(normalize("../a"), None);
         assert_eq!(normalize("a/../../b"), None);
         assert_eq!(normalize("/etc"), None);
+    }
+
+    #[test]
+    fn member_paths_fit_for_dockerfile_steps() {
+        for fine in [
+            "services/api",
+            "libs/common_core",
+            "a.b/c-d/e+f@2",
+            ".",
+            "x/.hidden",
+        ] {
+            assert_eq!(unfit_for_dockerfile(fine), None, "{fine}");
+        }
+        for (bad, why) in [
+            ("services/a b", "the character ' '"),
+            ("services/$(id)", "the character '$'"),
+            ("a;b", "the character ';'"),
+            ("a\\b", "the character '\\\\'"),
+            ("services/é", "the character 'é'"),
+            (
+                "services/-rf",
+                "the folder name `-rf`, which starts with `-`",
+            ),
+        ] {
+            assert_eq!(unfit_for_dockerfile(bad).as_deref(), Some(why), "{bad}");
+        }
     }
 }

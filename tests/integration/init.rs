@@ -185,3 +185,34 @@ fn an_empty_folder_is_an_error() {
     );
     let _ = Path::new("");
 }
+
+#[test]
+fn a_member_folder_unfit_for_dockerfile_steps_is_named_on_stderr() {
+    // `compile` refuses a workspace member whose folder holds a space; init says so up front.
+    let test = Test::new()
+        .write(
+            "repo/pyproject.toml",
+            "[project]\nname = \"root\"\nversion = \"0\"\ndependencies = []\n",
+        )
+        .write("repo/pdm.lock", "")
+        .write(
+            "repo/services/my svc/pyproject.toml",
+            "[project]\nname = \"my-svc\"\nversion = \"0\"\ndependencies = []\n",
+        );
+    let run = test.run_with(&["init", "repo"]);
+    run.assert_status(0);
+    assert!(
+        run.stderr.contains(
+            "`services/my svc` holds the character ' ': `bakeplan compile` refuses a workspace member"
+        ),
+        "{}",
+        run.stderr
+    );
+    let compile = test.run_with(&["compile", "repo/bakeplan.kdl"]);
+    compile.assert_status(2);
+    assert!(
+        compile.stderr.contains("bakeplan::bad-path"),
+        "{}",
+        compile.stderr
+    );
+}

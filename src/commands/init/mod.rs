@@ -12,6 +12,7 @@ use crate::commands::error::CommandError;
 use crate::commands::import::compose::plan_name;
 use crate::commands::import::kdl_writer::{self, Node as Kdl, Value};
 use crate::commands::import::{display, write_new};
+use crate::plan::path::unfit_for_dockerfile;
 
 const MAX_DIRS: usize = 5000;
 const MAX_DEPTH: usize = 5;
@@ -297,6 +298,11 @@ fn detect(repo: &Repo, notes: &mut Vec<String>) -> (Option<Kind>, Vec<Project>) 
                     kind.member_list()
                 ));
                 continue;
+            }
+            if let Some(bad) = unfit_for_dockerfile(dir) {
+                notes.push(format!(
+                    "`{dir}` holds {bad}: `bakeplan compile` refuses a workspace member whose folder cannot be written into Dockerfile steps; rename the folder"
+                ));
             }
             let found = match kind {
                 Kind::Pdm | Kind::Uv | Kind::Pip => {
