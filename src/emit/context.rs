@@ -24,6 +24,15 @@ pub struct WorkspaceContext {
     pub lockfile: String,
 }
 
+/// A cache mount as a template sees it: the plan's `id`, `target`, `sharing`, and the
+/// `--mount=type=cache,…` flag a `RUN` step takes (`cache_mount_flags` joins them).
+#[derive(Debug, Serialize)]
+pub struct CacheMountContext {
+    #[serde(flatten)]
+    pub mount: CacheMount,
+    pub flag: String,
+}
+
 #[derive(Debug, Serialize)]
 pub struct SecretContext {
     pub id: String,
@@ -42,7 +51,7 @@ pub struct ServiceContext {
     pub cmd: Vec<String>,
     pub args: BTreeMap<String, String>,
     pub env: BTreeMap<String, String>,
-    pub cache_mounts: Vec<CacheMount>,
+    pub cache_mounts: Vec<CacheMountContext>,
     pub cache_mount_flags: String,
     pub secrets: Vec<SecretContext>,
     pub secret_flags: String,
@@ -82,15 +91,20 @@ impl TemplateContext {
                 .join(" ")
             })
             .unwrap_or_default();
-        let cache_mount_flags = service
+        let cache_mounts: Vec<CacheMountContext> = service
             .cache_mounts
             .iter()
-            .map(|mount| {
-                format!(
+            .map(|mount| CacheMountContext {
+                flag: format!(
                     "--mount=type=cache,id={},target={},sharing={}",
                     mount.id, mount.target, mount.sharing
-                )
+                ),
+                mount: mount.clone(),
             })
+            .collect();
+        let cache_mount_flags = cache_mounts
+            .iter()
+            .map(|mount| mount.flag.as_str())
             .collect::<Vec<_>>()
             .join(" ");
         let secret_flags = service
@@ -132,7 +146,7 @@ impl TemplateContext {
                     .map(|(key, value)| (key.clone(), value.display()))
                     .collect(),
                 env: service.env.clone(),
-                cache_mounts: service.cache_mounts.clone(),
+                cache_mounts,
                 cache_mount_flags,
                 secrets: service
                     .secrets
