@@ -52,7 +52,8 @@ touch_file() { echo "# touched $(date +%s%N)" >>"$1"; }
 
 # Other sessions share this BuildKit and may prune its cache at any moment: a scenario builds
 # its baseline right before the change, and is retried when the build after the change shows
-# the tool-install step itself rebuilt (the cache vanished meanwhile).
+# the tool-install step itself rebuilt (the cache vanished meanwhile). TOOL: a fragment of that
+# step's header (a check that installs its tool another way sets its own after sourcing this).
 TOOL='/bin/pip install '
 intact() { # LOGNAME: every tool-install step in it was a cache hit (BuildKit shows a step that
     # several targets share once, under one of their names)

@@ -8,6 +8,7 @@ setup "$HERE"
 C=bakeplan-e2e/pdm-content B=bakeplan-e2e/pdm-batch
 DEPS='pdm_closure.py --copy /tmp/bakeplan/site' SITE='pdm_closure.py --all pdm.lock' LIBS='COPY --from=wheel.' OUT='mkdir -p /out/src'
 WHEEL='install --no-deps --no-build-isolation'
+TOOL='/opt/pdm/bin/python /opt/bakeplan/pip install ' # the PDM install (lib.sh: intact)
 # ran LOGNAME PATTERN: how many steps whose header contains PATTERN ran (were no cache hit)
 ran() {
     local n count=0
@@ -50,6 +51,8 @@ echo "== dev stage"
 if bake dev content_service -- --set content_service.target=dev --set content_service.tags=bakeplan-e2e/pdm-content:dev; then
     check "content_service: target dev has the dev dependency 'pluggy'" present bakeplan-e2e/pdm-content:dev pluggy
     check "content_service: target dev has the sources" docker run --rm --network none bakeplan-e2e/pdm-content:dev test -f tests/test_smoke.py
+    check "content_service: target dev runs PDM (its venv has no pip of its own)" \
+        docker run --rm --network none bakeplan-e2e/pdm-content:dev sh -c 'pdm --version && [ ! -e /opt/pdm/bin/pip ]'
 else fail "content_service: dev target build"; tail -20 "$WORK/logs/dev.log"; fi
 
 source_change() {
