@@ -98,9 +98,28 @@ fn results(test: &Test, file: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
+const SERVICES: [&str; 4] = ["base", "app", "solo", "top"];
+
+/// Removes the images a run pulled (each run's tag is new) when the test ends, passed or not.
+struct Pulled(Vec<String>);
+
+impl Drop for Pulled {
+    fn drop(&mut self) {
+        for tag in &self.0 {
+            for name in SERVICES {
+                let _ = docker(&[
+                    "image",
+                    "rm",
+                    &format!("127.0.0.1:5000/bp-shard/{name}:{tag}"),
+                ]);
+            }
+        }
+    }
+}
+
 /// What each pushed image prints, with the run's tag replaced by `TAG`.
 fn outputs(tag: &str) -> BTreeMap<&'static str, String> {
-    ["base", "app", "solo", "top"]
+    SERVICES
         .into_iter()
         .map(|name| {
             let image = format!("127.0.0.1:5000/bp-shard/{name}:{tag}");
@@ -131,6 +150,8 @@ fn a_sharded_build_on_two_builders_builds_each_service_once() {
     test.run_with(&["builder", "create", "bp-shard-2"])
         .assert_status(0);
     let tag = format!("s{}", fresh());
+    let whole = format!("w{}", fresh());
+    let _pulled = Pulled(vec![tag.clone(), whole.clone()]);
     let env = [("TAG", tag.as_str())];
     // Both shards at once: shard 2 waits for `base` from shard 1.
     let (one, two): (Run, Run) = std::thread::scope(|scope| {
@@ -194,7 +215,6 @@ fn a_sharded_build_on_two_builders_builds_each_service_once() {
     let sharded = outputs(&tag);
     assert_eq!(sharded["top"], "base TAG\nsolo\ntop\n");
     // The same plan unsharded, on the first builder.
-    let whole = format!("w{}", fresh());
     test.run_with_env(&["bake", "--push"], &[("TAG", whole.as_str())])
         .assert_status(0);
     assert_eq!(outputs(&whole), sharded);
