@@ -1,6 +1,7 @@
 //! Stage 5c: Dockerfiles rendered from templates with minijinja: strict undefined, debug info
-//! kept in release builds, and a formatter that refuses any value holding a line break, so no
-//! plan value can start a Dockerfile instruction of its own.
+//! kept in release builds, and a formatter that refuses any value holding a line break or
+//! ending with a backslash, so no plan value can start a Dockerfile instruction of its own or
+//! join the next one onto its line.
 
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Value;
@@ -57,6 +58,14 @@ impl<'t> DockerfileRenderer<'t> {
                     format!("a value with a line break cannot go into a Dockerfile line: {text:?}"),
                 ));
             }
+            if text.trim_end_matches([' ', '\t']).ends_with('\\') {
+                return Err(Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!(
+                        "a value ending with a backslash would join the next Dockerfile line onto its own: {text:?}"
+                    ),
+                ));
+            }
             minijinja::escape_formatter(out, state, value)
         });
         env.add_function("fail", |message: String| -> Result<String, Error> {
@@ -99,8 +108,75 @@ impl<'t> DockerfileRenderer<'t> {
                 .label(span, "rendering this template")
                 .maybe_help(inner.help)
             })?;
+        shadowed_stage(service, template, &rendered)?;
         Ok(format!("# {marker}\n{}", rendered.trim_start_matches('\n')))
     }
+}
+
+/// The stage names a Dockerfile defines (`FROM … AS NAME`), lowercased.
+fn stage_names(dockerfile: &str) -> Vec<String> {
+    dockerfile
+        .lines()
+        .filter_map(|line| {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            match words.as_slice() {
+                [from, .., as_word, name]
+                    if from.eq_ignore_ascii_case("FROM") && as_word.eq_ignore_ascii_case("AS") =>
+                {
+                    Some(name.to_ascii_lowercase())
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// A named context of the service's target (a `depends-on` or `from` service, a `contexts`
+/// entry, an `image-map` key) named like a stage of its rendered Dockerfile would replace that
+/// stage in the build (the builder prefers the context): an error, pointing at the dependency.
+fn shadowed_stage(service: &Service, template: &str, rendered: &str) -> Result<(), PlanError> {
+    let stages = stage_names(rendered);
+    let Some(name) = service
+        .contexts
+        .keys()
+        .find(|name| stages.contains(&name.to_ascii_lowercase()))
+    else {
+        return Ok(());
+    };
+    let dependency = service.dependencies.iter().find(|d| &d.service == name);
+    let span = match (dependency, &service.build) {
+        (Some(dependency), _) => dependency.span,
+        (None, crate::plan::model::Build::Template { span, .. }) => *span,
+        (None, _) => service.span,
+    };
+    let (uses, instead, what) = if dependency.is_some() {
+        (
+            format!("uses service `{name}` as a named context"),
+            format!("`{name}`'s image"),
+            "service",
+        )
+    } else {
+        (
+            format!("has a named context `{name}`"),
+            "the context".to_owned(),
+            "named context",
+        )
+    };
+    let mut listed = stages.clone();
+    listed.sort();
+    listed.dedup();
+    Err(PlanError::new(
+        "bakeplan::shadowed-stage",
+        format!(
+            "service `{}` {uses}, and template `{template}` has a stage named `{name}`: the build would use {instead} in place of that stage",
+            service.name
+        ),
+    )
+    .label(span, "named like a stage of the template")
+    .maybe_help(Some(format!(
+        "rename the {what} `{name}`: template `{template}` names its stages {}",
+        listed.join(", ")
+    ))))
 }
 
 /// A minijinja error as a diagnostic pointing into the template.

@@ -189,6 +189,15 @@ fn no_plan_value_can_add_a_dockerfile_instruction() {
             r#"template "python-pip" python="3.12\r\nRUN evil""#,
             "template parameter",
         ),
+        // A final backslash joins the next line (the next instruction) onto the value's.
+        (
+            r#"template "static" install="npm ci \\""#,
+            "template parameter",
+        ),
+        (
+            r#"template "static" build="npm run build \\ ""#,
+            "template parameter",
+        ),
     ] {
         let template = if child.starts_with("template") {
             ""

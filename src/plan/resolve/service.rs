@@ -524,6 +524,10 @@ impl Resolver<'_> {
                 )
                 .help = help;
                 ok = false;
+            } else if let Some((message, label, help)) = param_problem(&key.value, &value.value) {
+                self.error("bakeplan::bad-value", value.span, message, label)
+                    .help = Some(help.to_owned());
+                ok = false;
             } else if params
                 .insert(key.value.clone(), value.value.clone())
                 .is_some()
@@ -586,4 +590,43 @@ impl Resolver<'_> {
             span: template.span,
         })
     }
+}
+
+/// What is wrong with a template parameter's value, whatever the template: a line break or a
+/// final backslash (it would end its Dockerfile line or join the next instruction onto it),
+/// and, by the parameter's name, a `*-image` that is not an image reference or a `port` /
+/// `*-port` that is not a port number.
+fn param_problem(name: &str, value: &str) -> Option<(String, &'static str, &'static str)> {
+    if value.contains(['\n', '\r']) {
+        return Some((
+            format!("the value of parameter `{name}` holds a line break"),
+            "line break in a template parameter",
+            "a template renders its parameters into Dockerfile lines: one line each",
+        ));
+    }
+    if value.trim_end_matches([' ', '\t']).ends_with('\\') {
+        return Some((
+            format!("the value of parameter `{name}` ends with a backslash"),
+            "ends with `\\`",
+            "at the end of a Dockerfile line a backslash joins the next line (the next instruction) onto it: remove it",
+        ));
+    }
+    if name.ends_with("-image") && !value.is_empty() && !is_image_reference(value) {
+        return Some((
+            format!("the value of parameter `{name}` is not an image reference"),
+            "not an image reference",
+            "an image reference is like `python:3.12-slim` or `registry/repo@sha256:...` (empty: the template's default)",
+        ));
+    }
+    if (name == "port" || name.ends_with("-port"))
+        && !value.is_empty()
+        && !value.parse::<u16>().is_ok_and(|port| port > 0)
+    {
+        return Some((
+            format!("the value of parameter `{name}` is not a port number"),
+            "not a port number",
+            "a port is a number from 1 to 65535",
+        ));
+    }
+    None
 }
