@@ -88,19 +88,29 @@ fn every_built_in_template_builds_a_real_project_that_runs() {
         let (_, user) = docker(&["image", "inspect", "--format", "{{.Config.User}}", image]);
         assert_eq!(user.trim(), "10001", "{image} runs as a non-root user");
     }
-    // The static site is served by busybox httpd.
-    let (ok, output) = docker(&[
-        "run",
-        "--rm",
-        "--network",
-        "none",
-        "--entrypoint",
-        "sh",
+    // The static site is served by busybox httpd, started by the image's own CMD, as the
+    // non-root user, on the service's `port`, which the image exposes.
+    let (_, exposed) = docker(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{json .Config.ExposedPorts}}",
         "site",
-        "-c",
-        "httpd -p 8080 -h /www && sleep 0.5 && wget -qO- http://127.0.0.1:8080/",
     ]);
-    assert!(ok, "{output}");
+    assert_eq!(exposed.trim(), r#"{"9000/tcp":{}}"#);
+    let (ok, container) = docker(&["run", "-d", "--rm", "--network", "none", "site"]);
+    assert!(ok, "{container}");
+    let container = container.trim();
+    let mut output = String::new();
+    for _ in 0..50 {
+        let (served, body) = docker(&["exec", container, "wget", "-qO-", "http://127.0.0.1:9000/"]);
+        output = body;
+        if served {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = docker(&["rm", "-f", container]);
     assert_eq!(output, "site: ok\n");
 }
 
