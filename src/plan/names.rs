@@ -27,15 +27,47 @@ pub fn is_image_reference(text: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | ':' | '@' | '-'))
 }
 
+/// Operating systems and architectures a platform may name: Go's (what the builder's platforms
+/// are made of) and the aliases containerd normalizes (`x86_64`, `aarch64`, `armhf`, ...).
+const PLATFORM_OS: &[&str] = &[
+    "aix",
+    "android",
+    "darwin",
+    "dragonfly",
+    "freebsd",
+    "illumos",
+    "ios",
+    "js",
+    "linux",
+    "macos",
+    "netbsd",
+    "openbsd",
+    "plan9",
+    "solaris",
+    "wasip1",
+    "windows",
+];
+const PLATFORM_ARCH: &[&str] = &[
+    "386", "aarch64", "amd64", "amd64p32", "arm", "arm64", "arm64be", "armbe", "armel", "armhf",
+    "i386", "loong64", "mips", "mips64", "mips64le", "mipsle", "ppc64", "ppc64le", "riscv64",
+    "s390x", "sparc64", "wasm", "x86_64",
+];
+
+/// `os/arch` or `os/arch/variant`, with a known os and arch and a variant like `v7` or `v8.2`.
 pub fn is_platform(text: &str) -> bool {
     let parts: Vec<&str> = text.split('/').collect();
-    (2..=3).contains(&parts.len())
-        && parts.iter().all(|part| {
-            !part.is_empty()
-                && part
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')
-        })
+    match parts.as_slice() {
+        [os, arch, variant @ ..] if variant.len() <= 1 => {
+            PLATFORM_OS.contains(os)
+                && PLATFORM_ARCH.contains(arch)
+                && variant.iter().all(|variant| {
+                    let digits = variant.strip_prefix('v').unwrap_or(variant);
+                    digits.starts_with(|c: char| c.is_ascii_digit())
+                        && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+                })
+        }
+        _ => false,
+    }
 }
 
 /// Named-context values that are not local folders.
@@ -66,4 +98,40 @@ pub fn is_context_name(text: &str) -> bool {
         && text.chars().all(|c| {
             c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-' | '/' | ':')
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_platform;
+
+    #[test]
+    fn a_platform_names_a_known_os_and_architecture() {
+        for good in [
+            "linux/amd64",
+            "linux/arm64",
+            "linux/arm/v7",
+            "linux/arm64/v8",
+            "linux/amd64/v3",
+            "linux/arm/7",
+            "linux/x86_64",
+            "linux/riscv64",
+            "windows/amd64",
+            "linux/arm64/v8.2",
+        ] {
+            assert!(is_platform(good), "{good}");
+        }
+        for bad in [
+            "linux/amd65",
+            "linx/amd64",
+            "linux",
+            "linux/arm/v7/x",
+            "linux/arm/seven",
+            "linux/arm/v",
+            "Linux/amd64",
+            "linux//amd64",
+            "",
+        ] {
+            assert!(!is_platform(bad), "{bad}");
+        }
+    }
 }

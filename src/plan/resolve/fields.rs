@@ -86,7 +86,7 @@ impl Resolver<'_> {
                     "bakeplan::bad-value",
                     text.span,
                     format!("`{}` is not a platform", text.value),
-                    "expected os/arch, like linux/amd64",
+                    "expected a known os/arch[/variant], like linux/amd64 or linux/arm/v7",
                 )
                 .help = did_you_mean(
                     &text.value,
