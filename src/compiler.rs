@@ -39,7 +39,14 @@ pub fn compile(source: &PlanSource) -> Result<Compilation, PlanErrors> {
     let plan = match resolve(source, raw, &templates) {
         Ok(plan) if errors.is_empty() => plan,
         Ok(_) => return Err(errors),
-        Err(resolve_errors) => {
+        Err(mut resolve_errors) => {
+            // A plan whose lowering failed may have lost its services there (`servce "a"`):
+            // "the plan has no service" would only repeat that error.
+            if !errors.is_empty() {
+                resolve_errors
+                    .0
+                    .retain(|error| error.code != "bakeplan::no-service");
+            }
             errors.extend(resolve_errors);
             return Err(errors);
         }

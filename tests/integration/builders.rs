@@ -6,6 +6,7 @@ use crate::e2e::{buildkit, run_image};
 use crate::support::Test;
 
 const BUILDERS: &str = r#"
+service "app" { dockerfile "Dockerfile"; }
 builder "fleet" {
     node "amd" endpoint="tcp://amd64.builders.example:1234" platforms="linux/amd64"
     node "arm" endpoint="tcp://arm64.builders.example:1234" platforms="linux/arm64"
@@ -52,7 +53,7 @@ fn dry_run_prints_the_buildx_commands_for_each_driver() {
         "docker buildx create --name bp-test-k8s --driver kubernetes --node k0 --driver-opt namespace=buildkit --driver-opt replicas=1\n"
     );
     let test = Test::new().plan(
-        "builder \"bp-test-dry\" { node \"d\" endpoint=\"unix:///run/other.sock\"; driver \"docker\"; }\n",
+        "service \"app\" { dockerfile \"Dockerfile\"; }\nbuilder \"bp-test-dry\" { node \"d\" endpoint=\"unix:///run/other.sock\"; driver \"docker\"; }\n",
     );
     let run = test.run_with(&["builder", "create", "bp-test-dry", "--dry-run"]);
     run.assert_status(0);

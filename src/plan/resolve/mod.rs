@@ -145,6 +145,7 @@ impl Resolver<'_> {
             .filter(|service| service.body.library.as_ref().is_some_and(|flag| flag.value))
             .map(|service| service.name.value.clone())
             .collect();
+        self.something_to_build(raw);
         let mut services: Vec<_> = raw
             .services
             .iter()
@@ -184,6 +185,30 @@ impl Resolver<'_> {
             bake_format,
             bake_span,
         }
+    }
+
+    /// The contract's "one or more" services: a plan without one, or whose services are all
+    /// libraries, would give bake nothing to build.
+    fn something_to_build(&mut self, raw: &RawPlan) {
+        if raw.services.len() > self.library_names.len() {
+            return;
+        }
+        let (span, message, label) = match raw.services.first() {
+            None => (
+                SourceSpan::new(0.into(), 0),
+                "the plan has no service".to_owned(),
+                "a plan needs at least one `service`",
+            ),
+            Some(first) => (
+                first.name.span,
+                "every service of the plan is a library: nothing would be built".to_owned(),
+                "a library, like every other service",
+            ),
+        };
+        self.error("bakeplan::no-service", span, message, label).help = Some(
+            "add a service to build: `service \"api\" { context \"services/api\"; template \"python-pdm\"; }`"
+                .to_owned(),
+        );
     }
 
     fn emit(&mut self, raw: &RawPlan) -> (String, BakeFormat, SourceSpan, Option<Text>) {
