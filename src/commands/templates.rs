@@ -125,17 +125,25 @@ fn describe(def: &TemplateDef) -> String {
             }
         );
     }
-    for (label, note) in [
-        ("depends-on", &def.depends_on),
-        ("secret", &def.secret),
-        ("cache-mount", &def.cache_mount),
+    // A plan template's header may leave these out: say what bakeplan itself does.
+    for (label, note, otherwise) in [
+        (
+            "depends-on",
+            &def.depends_on,
+            "not described by the template; the services are built first and passed as named contexts",
+        ),
+        (
+            "secret",
+            &def.secret,
+            "not described by the template; a secret is mounted where it renders `service.secret_flags`",
+        ),
+        (
+            "cache-mount",
+            &def.cache_mount,
+            "not described by the template; a cache is mounted where it renders `service.cache_mount_flags`",
+        ),
     ] {
-        let _ = writeln!(
-            out,
-            "\n{label}: {}",
-            note.as_deref()
-                .unwrap_or("not used beyond ordering and named contexts")
-        );
+        let _ = writeln!(out, "\n{label}: {}", note.as_deref().unwrap_or(otherwise));
     }
     out
 }

@@ -648,6 +648,13 @@ fn templates_lists_and_describes() {
         .args(&["templates", "needs-shell"])
         .run();
     assert!(run.stdout.contains("shell  required"), "{}", run.stdout);
+    // Its header has no depends-on, secret or cache-mount notes: what bakeplan does is shown.
+    assert!(
+        run.stdout.contains("\nsecret: not described by the template; a secret is mounted where it renders `service.secret_flags`\n")
+            && run.stdout.contains("\ncache-mount: not described by the template; a cache is mounted where it renders `service.cache_mount_flags`\n"),
+        "{}",
+        run.stdout
+    );
     Test::new()
         .run_with(&["templates", "nope"])
         .assert_status(2);
