@@ -216,3 +216,41 @@ fn a_member_folder_unfit_for_dockerfile_steps_is_named_on_stderr() {
         compile.stderr
     );
 }
+
+#[test]
+fn a_member_nobody_uses_is_a_service_even_without_an_entry_point() {
+    // The contract's HuleEdu layout: a service with a path dependency on a library and no
+    // [project.scripts] (it runs some other way) still gets an image; init asks for its cmd.
+    let test = Test::new()
+        .write(
+            "repo/pyproject.toml",
+            "[project]\nname = \"root\"\nversion = \"0\"\n[tool.pdm]\ndistribution = false\n",
+        )
+        .write("repo/pdm.lock", "")
+        .write(
+            "repo/libs/common_core/pyproject.toml",
+            "[project]\nname = \"common-core\"\nversion = \"0.1\"\n",
+        )
+        .write(
+            "repo/services/content_service/pyproject.toml",
+            "[project]\nname = \"content-service\"\nversion = \"0.1\"\ndependencies = [\"common-core @ file:///${PROJECT_ROOT}/libs/common_core\"]\n",
+        );
+    let run = test.run_with(&["init", "repo"]);
+    run.assert_status(0);
+    let plan = test.read("repo/bakeplan.kdl");
+    assert!(
+        plan.contains(
+            "service \"content_service\" {\n    context \"services/content_service\"\n    depends-on \"common_core\"\n}"
+        ) && plan.contains("    context \"libs/common_core\"\n    library #true\n"),
+        "{plan}"
+    );
+    assert!(
+        run.stderr
+            .contains("`content_service` (services/content_service): service, template python-pdm")
+            && run.stderr.contains("no entry point found: give it a `cmd`"),
+        "{}",
+        run.stderr
+    );
+    test.run_with(&["compile", "repo/bakeplan.kdl"])
+        .assert_status(0);
+}

@@ -459,7 +459,11 @@ fn write_plan(workspace: Option<Kind>, projects: &[Project], notes: &mut Vec<Str
         .iter()
         .enumerate()
         .map(|(index, p)| {
-            workspace.is_some() && p.entry.is_none() && (used.contains(&index) || !p.dockerfile)
+            // A Go module without `package main` or a crate without a binary cannot be a
+            // service. A Python or Node member nobody uses is one (something deploys it) even
+            // when its command cannot be told: it is named on stderr to get a `cmd`.
+            let buildless = matches!(p.kind, Kind::Cargo | Kind::Go) && !p.dockerfile;
+            workspace.is_some() && p.entry.is_none() && (used.contains(&index) || buildless)
         })
         .collect();
 
@@ -489,8 +493,13 @@ fn write_plan(workspace: Option<Kind>, projects: &[Project], notes: &mut Vec<Str
         if library[index] {
             service = service.child(Kdl::new("library").arg(Value::Bool(true)));
             what = format!(
-                "library ({}; used by other members or no entry point)",
-                project.why
+                "library ({}; no entry point{})",
+                project.why,
+                if used.contains(&index) {
+                    ", used by other members"
+                } else {
+                    ""
+                }
             );
         } else if project.dockerfile {
             let path = if project.dir == "." {
@@ -509,9 +518,14 @@ fn write_plan(workspace: Option<Kind>, projects: &[Project], notes: &mut Vec<Str
                 service = service.child(template);
             }
             what = format!(
-                "service, template {} ({})",
+                "service, template {} ({}){}",
                 template_name(project.kind),
-                project.why
+                project.why,
+                if project.entry.is_none() {
+                    "; no entry point found: give it a `cmd`"
+                } else {
+                    ""
+                }
             );
         }
         // A hand-written Dockerfile installs libraries its own way: no library edge (a
