@@ -37,11 +37,17 @@ pub fn dockerignore(service: &Service, marker: &str) -> String {
         for pattern in &workspace.files {
             let _ = writeln!(out, "!{pattern}");
         }
-        let _ = writeln!(out, "!{}", workspace.lockfile);
-        for library in &service.libraries {
-            let _ = writeln!(out, "!{}", allow(&library.path));
+        // Each allowed path once (go's lockfile `go.mod` is one of its workspace files too).
+        let mut allowed: Vec<&str> = workspace.files.iter().map(String::as_str).collect();
+        let rest = std::iter::once(workspace.lockfile.as_str())
+            .chain(service.libraries.iter().map(|library| allow(&library.path)))
+            .chain(std::iter::once(allow(&service.path)));
+        for path in rest {
+            if !allowed.contains(&path) {
+                allowed.push(path);
+                let _ = writeln!(out, "!{path}");
+            }
         }
-        let _ = writeln!(out, "!{}", allow(&service.path));
     } else if let Some(own) = &service.dockerignore {
         for line in own.lines() {
             let _ = writeln!(out, "{}", line.trim_end_matches('\r'));

@@ -114,6 +114,18 @@ fn the_ignore_files_allow_the_workspace_parts_or_keep_the_context_s_own_lines() 
         test.read("services/web/Dockerfile.dockerignore"),
         format!("{marker}dist-old\n*.log\n{excludes}Dockerfile\nDockerfile.dockerignore\n")
     );
+    // A Go module's lockfile (`go.mod`) is one of the template's workspace files: listed once.
+    let (go, run) = Test::new()
+        .plan("workspace \".\"\ndefaults { template \"go\"; }\nservice \"lib\" { context \"internal/lib\"; library #true; }\nservice \"api\" { context \"cmd/api\"; depends-on \"lib\"; }\n")
+        .write("go.mod", "module example.com/m\n\ngo 1.22\n")
+        .compile();
+    run.assert_status(0);
+    assert_eq!(
+        go.read("cmd/api/Dockerfile.dockerignore"),
+        format!(
+            "{marker}*\n!go.mod\n!go.sum\n!go.work.sum\n!**/go.mod\n!**/go.sum\n!internal/lib\n!cmd/api\n{excludes}cmd/api/Dockerfile\ncmd/api/Dockerfile.dockerignore\n"
+        )
+    );
     // Never over a hand-written one, and `--check` sees it drift like a Dockerfile.
     let test = test.write("services/web/Dockerfile.dockerignore", "mine\n");
     let run = test.run_with(&["compile"]);
