@@ -28,6 +28,15 @@ pub struct Compilation {
 }
 
 pub fn compile(source: &PlanSource) -> Result<Compilation, PlanErrors> {
+    compile_plan(source, false)
+}
+
+/// A plan being edited (`bakeplan new` adds a service to it): it may have no service yet.
+pub fn compile_draft(source: &PlanSource) -> Result<Compilation, PlanErrors> {
+    compile_plan(source, true)
+}
+
+fn compile_plan(source: &PlanSource, draft: bool) -> Result<Compilation, PlanErrors> {
     let timings = StageTimings::from_env();
     let (raw, mut errors) = parse_and_lower(source)?;
     timings.lap("parse + lower");
@@ -36,7 +45,7 @@ pub fn compile(source: &PlanSource) -> Result<Compilation, PlanErrors> {
             errors.extend(template_errors);
             std::mem::take(&mut errors)
         })?;
-    let plan = match resolve(source, raw, &templates) {
+    let plan = match resolve(source, raw, &templates, draft) {
         Ok(plan) if errors.is_empty() => plan,
         Ok(_) => return Err(errors),
         Err(mut resolve_errors) => {

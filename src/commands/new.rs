@@ -15,7 +15,7 @@ use crate::plan::source::PlanSource;
 use crate::plan::suggestion::did_you_mean;
 
 pub fn run(args: &NewArgs, reporter: &Reporter) -> Result<(), CommandError> {
-    let session = Session::load(&args.plan, reporter)?;
+    let session = Session::load_draft(&args.plan, reporter)?;
     let plan = &session.compilation.plan;
     let names: Vec<&str> = plan
         .services

@@ -5,7 +5,7 @@ use camino::Utf8Path;
 
 use crate::commands::error::{Closing, CommandError};
 use crate::commands::reporter::Reporter;
-use crate::compiler::{Compilation, compile};
+use crate::compiler::{Compilation, compile, compile_draft};
 use crate::plan::error::PlanError;
 use crate::plan::fs::{FILE_LIMIT, PlanRoot, ReadError};
 use crate::plan::model::{Build, Service};
@@ -19,6 +19,19 @@ pub struct Session {
 impl Session {
     /// Reads and compiles the plan, printing its warnings; a plan with errors is an error.
     pub fn load(plan: &Utf8Path, reporter: &Reporter) -> Result<Self, CommandError> {
+        Self::load_with(plan, reporter, compile)
+    }
+
+    /// `load` for a plan being edited, which may have no service yet (`bakeplan new`).
+    pub fn load_draft(plan: &Utf8Path, reporter: &Reporter) -> Result<Self, CommandError> {
+        Self::load_with(plan, reporter, compile_draft)
+    }
+
+    fn load_with(
+        plan: &Utf8Path,
+        reporter: &Reporter,
+        compile: fn(&PlanSource) -> Result<Compilation, crate::plan::error::PlanErrors>,
+    ) -> Result<Self, CommandError> {
         let source = read_plan(plan)?;
         let compilation = compile(&source).map_err(|errors| CommandError::plan(errors, &source))?;
         for warning in &compilation.warnings {

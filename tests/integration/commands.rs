@@ -467,6 +467,20 @@ fn new_with_parameters_and_a_group() {
 }
 
 #[test]
+fn new_adds_the_first_service_to_a_plan_without_one() {
+    // `compile` refuses a plan with no service; `new` is how it gets its first.
+    let test = Test::new().plan("version 1\n");
+    test.run_with(&["compile"]).assert_status(2);
+    let run = test.run_with(&["new", "api", "--template", "python-pip"]);
+    run.assert_status(0);
+    assert_eq!(
+        test.read("bakeplan.kdl"),
+        "version 1\n\nservice \"api\" {\n    context \"services/api\"\n    template \"python-pip\"\n}\n"
+    );
+    test.run_with(&["compile", "--check"]).assert_status(0);
+}
+
+#[test]
 fn new_with_a_hand_written_dockerfile() {
     let test = huleedu().write("gateway/Dockerfile", "FROM local/busybox:1\n");
     let before = test.read("bakeplan.kdl");

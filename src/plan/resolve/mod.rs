@@ -24,14 +24,17 @@ use crate::plan::source::PlanSource;
 use crate::plan::suggestion::did_you_mean;
 use crate::plan::template_set::TemplateSet;
 
+/// `draft`: a plan being edited (`bakeplan new`), which may have no service yet.
 pub fn resolve(
     source: &PlanSource,
     mut raw: RawPlan,
     templates: &TemplateSet,
+    draft: bool,
 ) -> Result<Plan, PlanErrors> {
     let mut resolver = Resolver {
         source,
         templates,
+        draft,
         errors: PlanErrors::default(),
         variables: BTreeSet::new(),
         cache_mounts: BTreeMap::new(),
@@ -50,6 +53,7 @@ struct Resolver<'a> {
     /// Errors themselves do not carry it (the reporter attaches it).
     pub(super) source: &'a PlanSource,
     templates: &'a TemplateSet,
+    draft: bool,
     errors: PlanErrors,
     variables: BTreeSet<String>,
     cache_mounts: BTreeMap<String, CacheMount>,
@@ -190,7 +194,7 @@ impl Resolver<'_> {
     /// The contract's "one or more" services: a plan without one, or whose services are all
     /// libraries, would give bake nothing to build.
     fn something_to_build(&mut self, raw: &RawPlan) {
-        if raw.services.len() > self.library_names.len() {
+        if self.draft || raw.services.len() > self.library_names.len() {
             return;
         }
         let (span, message, label) = match raw.services.first() {

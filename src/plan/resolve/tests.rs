@@ -15,7 +15,7 @@ pub(crate) fn resolved(text: &str) -> Result<Plan, PlanErrors> {
     let source = PlanSource::from_text("bakeplan.kdl".into(), text.to_owned());
     let (raw, mut errors) = lower(&parse(&source)?);
     let templates = TemplateSet::load(&source, None)?;
-    match resolve(&source, raw, &templates) {
+    match resolve(&source, raw, &templates, false) {
         Ok(plan) => errors.into_result(plan),
         Err(more) => {
             errors.extend(more);
