@@ -109,6 +109,19 @@ impl Resolver<'_> {
                         })
                     })
                     .collect();
+                if let Some(endpoint) = &node.endpoint
+                    && !is_endpoint(&endpoint.value)
+                {
+                    self.error(
+                        "bakeplan::bad-value",
+                        endpoint.span,
+                        format!("`{}` is not a builder endpoint", endpoint.value.escape_debug()),
+                        "expected SCHEME://ADDRESS or a Docker context name",
+                    )
+                    .help = Some(
+                        "like tcp://buildkit.example:1234, unix:///run/buildkit.sock, ssh://user@host or a context name; no spaces, commas or leading `-` (`docker buildx create` would read it as an option)".to_owned(),
+                    );
+                }
                 nodes.push(BuilderNode {
                     name: node.name.value.clone(),
                     endpoint: node.endpoint.as_ref().map(|text| text.value.clone()),
@@ -129,6 +142,31 @@ impl Resolver<'_> {
             }
             let mut driver_opts = Vec::new();
             for (key, value) in &raw.driver_opts {
+                // buildx reads `--driver-opt KEY=VALUE` as comma-separated fields: a comma would
+                // add an option of its own (`servername "a,cacert=/root/k"`).
+                let key_ok = key.value.starts_with(|c: char| c.is_ascii_alphanumeric())
+                    && key
+                        .value
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+                if !key_ok
+                    || value.value.contains([',', '"'])
+                    || value.value.chars().any(char::is_control)
+                {
+                    let (span, what) = if key_ok {
+                        (value.span, "value")
+                    } else {
+                        (key.span, "name")
+                    };
+                    self.error(
+                        "bakeplan::bad-value",
+                        span,
+                        format!("driver option `{}` has a {what} buildx would split or misread", key.value.escape_debug()),
+                        "a comma, quote or control character",
+                    )
+                    .help = Some("a driver option is NAME (letters, digits, `_`, `-`, `.`) and one value without commas or quotes".to_owned());
+                    continue;
+                }
                 if FILE_DRIVER_OPTS.contains(&key.value.as_str()) {
                     let path = self.path(value, &format!("driver option `{}`", key.value));
                     driver_opts.push((key.value.clone(), path.unwrap_or_default()));
@@ -172,6 +210,28 @@ impl Resolver<'_> {
                     format!("the builders are: {}", names.join(", "))
                 })
             });
+        }
+    }
+}
+
+/// A node endpoint `docker buildx create` (or `docker context create --docker host=`) takes as
+/// one argument: `SCHEME://ADDRESS` or a context name, never an option, never a field list.
+fn is_endpoint(text: &str) -> bool {
+    let plain = |c: char| !(c.is_whitespace() || c.is_control() || matches!(c, ',' | '"' | '\''));
+    match text.split_once("://") {
+        Some((scheme, address)) => {
+            scheme.starts_with(|c: char| c.is_ascii_lowercase())
+                && scheme.chars().all(|c| {
+                    c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '+' | '-' | '.')
+                })
+                && !address.is_empty()
+                && address.chars().all(plain)
+        }
+        None => {
+            text.starts_with(|c: char| c.is_ascii_alphanumeric())
+                && text
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
         }
     }
 }
