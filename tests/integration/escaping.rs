@@ -34,8 +34,8 @@ service "svc" {{
     contexts {{
         remote "docker-image://alpine:3.20@sha256:${{PLAIN}}"
     }}
-    cache-from "type=local,src=/tmp/%{{x}}/$${{y}}"
-    cache-to "type=local,dest=/tmp/${{PLAIN}}"
+    cache-from "type=registry,ref=reg/%{{x}}/$${{y}}"
+    cache-to "type=registry,ref=reg/${{PLAIN}}"
     target "stage-${{PLAIN}}"
 }}
 "#
@@ -89,13 +89,13 @@ fn check(bake: &str) {
         "{bake}: registry cache ref"
     );
     assert_eq!(
-        target["cache-from"][1]["src"],
-        json!("/tmp/%{x}/${y}"),
+        target["cache-from"][1]["ref"],
+        json!("reg/%{x}/${y}"),
         "{bake}: raw cache-from"
     );
     assert_eq!(
-        target["cache-to"][1]["dest"],
-        json!("/tmp/p"),
+        target["cache-to"][1]["ref"],
+        json!("reg/p"),
         "{bake}: raw cache-to"
     );
     assert_eq!(target["target"], json!("stage-p"), "{bake}: target");

@@ -119,6 +119,49 @@ fn a_context_or_emit_folder_linked_outside_is_refused() {
 }
 
 #[test]
+fn paths_a_hand_written_service_names_through_links_outside_are_refused() {
+    // Nothing is written there, but the bake file would send what is outside to the build:
+    // the context, the Dockerfile, a named context, a secret's file.
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("Dockerfile"), "FROM scratch\n").unwrap();
+    std::fs::write(outside.path().join("token"), "secret\n").unwrap();
+    for (child, label) in [
+        (
+            "context \"out\"; dockerfile \"inside/Dockerfile\"",
+            "context",
+        ),
+        (
+            "context \"inside\"; dockerfile \"out/Dockerfile\"",
+            "dockerfile",
+        ),
+        (
+            "context \"inside\"; dockerfile \"inside/Dockerfile\"; contexts { extra \"out\"; }",
+            "named context",
+        ),
+        (
+            "context \"inside\"; dockerfile \"inside/Dockerfile\"; secret \"t\" src=\"out/token\"",
+            "secret src",
+        ),
+    ] {
+        let test = Test::new()
+            .plan(&format!("service \"api\" {{ {child}; }}\n"))
+            .write("inside/Dockerfile", "FROM scratch\n");
+        symlink(outside.path(), test.path().join("out")).unwrap();
+        let (test, run) = test.compile();
+        run.assert_status(2);
+        assert!(
+            run.stderr.contains(&format!("the {label} path `out"))
+                && run
+                    .stderr
+                    .contains("leads outside the plan's folder through a symbolic link"),
+            "{label}: {}",
+            run.stderr
+        );
+        assert!(!test.path().join("docker-bake.hcl").exists(), "{label}");
+    }
+}
+
+#[test]
 fn a_deeper_folder_under_a_link_outside_is_not_created() {
     let outside = tempfile::tempdir().unwrap();
     let test = Test::new()

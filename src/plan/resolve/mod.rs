@@ -16,6 +16,7 @@ use miette::SourceSpan;
 
 use crate::plan::bake_string::BakeString;
 use crate::plan::error::{PlanError, PlanErrors};
+use crate::plan::fs::{PlanRoot, ReadError};
 use crate::plan::model::{BakeFormat, CacheMount, Plan, Workspace};
 use crate::plan::path::plan_path;
 use crate::plan::raw::{RawPlan, Text};
@@ -119,12 +120,44 @@ impl Resolver<'_> {
 
     pub(super) fn path(&mut self, text: &Text, what: &str) -> Option<String> {
         match plan_path(text, what, &self.source.file_name) {
-            Ok(path) => Some(path),
+            Ok(path) => {
+                if let Some(real) = self.linked_out(&path) {
+                    self.error(
+                        "bakeplan::path-escapes",
+                        text.span,
+                        format!(
+                            "the {what} path `{}` leads outside the plan's folder through a symbolic link (to {real})",
+                            text.value
+                        ),
+                        "a symbolic link out of the plan folder",
+                    )
+                    .help = Some(
+                        "nothing outside the plan's folder is read or sent to the build: use a folder inside it".to_owned(),
+                    );
+                    return None;
+                }
+                Some(path)
+            }
             Err(error) => {
                 self.errors.push(error);
                 None
             }
         }
+    }
+
+    /// Where a plan-relative path really leads when a symbolic link takes it (or the nearest
+    /// part of it that exists) out of the plan's folder.
+    fn linked_out(&self, path: &str) -> Option<String> {
+        let root = PlanRoot::new(&self.source.dir).ok()?;
+        let mut at = Some(camino::Utf8Path::new(path));
+        while let Some(part) = at.filter(|part| !part.as_str().is_empty()) {
+            match root.resolve(part.as_str()) {
+                Ok(_) => return None,
+                Err(ReadError::Outside(real)) => return Some(real.to_string()),
+                Err(_) => at = part.parent(),
+            }
+        }
+        None
     }
 
     fn plan(&mut self, raw: &mut RawPlan) -> Plan {

@@ -226,6 +226,20 @@ impl Resolver<'_> {
                         });
                     }
                 }
+                // An OCI layout folder is read from the machine that runs bake: one of the plan's.
+                if let Some(layout) = value.value.strip_prefix("oci-layout://") {
+                    let folder = layout.split('@').next().unwrap_or_default();
+                    let folder = match folder.rsplit_once(':') {
+                        Some((folder, tag)) if !tag.contains('/') => folder,
+                        _ => folder,
+                    };
+                    if self
+                        .path(&Text::new(folder.to_owned(), value.span), "OCI layout")
+                        .is_none()
+                    {
+                        continue;
+                    }
+                }
                 let resolved = if is_remote_context(&value.value) {
                     self.bake(value)
                 } else {
