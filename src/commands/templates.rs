@@ -106,8 +106,9 @@ fn describe(def: &TemplateDef) -> String {
         let description = param.description.as_deref().unwrap_or_default();
         let _ = writeln!(
             out,
-            "  {:<width$}  {default:<22}  {description}",
-            param.name
+            "  {:<width$}  {default:<22}  {description} [{}]",
+            param.name,
+            param.kind.name()
         );
     }
     if !def.workspace_lockfiles.is_empty() {

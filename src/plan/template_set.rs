@@ -50,6 +50,81 @@ pub struct TemplateParam {
     pub name: String,
     pub description: Option<String>,
     pub default: Option<String>,
+    /// What a value may look like (`kind=` in the header; by default inferred from the name).
+    pub kind: ParamKind,
+}
+
+/// The shape of a template parameter's value, checked before any template renders it. Every
+/// kind but `Command` also allows the empty value (the template's "unset").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamKind {
+    /// An image reference (the default for a `*-image` parameter).
+    Image,
+    /// A port number, 1–65535 (the default for `port` and `*-port`).
+    Port,
+    /// A numeric user id.
+    Uid,
+    /// A version or tag: letters, digits, `.`, `_`, `+`, `-`.
+    Version,
+    /// One word: letters, digits and `._/:@+=-`, not starting with `-` (a path, a name).
+    Word,
+    /// Such words separated by spaces (file names).
+    Words,
+    /// Python requirement specifiers separated by spaces (`hishel<2 rich>=13`).
+    Requirements,
+    /// Free text: a shell command (the default): one line, no final backslash.
+    Command,
+}
+
+impl ParamKind {
+    pub const NAMES: [&'static str; 8] = [
+        "image",
+        "port",
+        "uid",
+        "version",
+        "word",
+        "words",
+        "requirements",
+        "command",
+    ];
+
+    pub fn from_name(kind: &str) -> Option<Self> {
+        Some(match kind {
+            "image" => Self::Image,
+            "port" => Self::Port,
+            "uid" => Self::Uid,
+            "version" => Self::Version,
+            "word" => Self::Word,
+            "words" => Self::Words,
+            "requirements" => Self::Requirements,
+            "command" => Self::Command,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Image => "image",
+            Self::Port => "port",
+            Self::Uid => "uid",
+            Self::Version => "version",
+            Self::Word => "word",
+            Self::Words => "words",
+            Self::Requirements => "requirements",
+            Self::Command => "command",
+        }
+    }
+
+    /// The kind a parameter without `kind=` has.
+    pub fn inferred(param: &str) -> Self {
+        if param.ends_with("-image") {
+            Self::Image
+        } else if param == "port" || param.ends_with("-port") {
+            Self::Port
+        } else {
+            Self::Command
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -321,15 +396,37 @@ impl TemplateDef {
                     };
                     for entry in node.entries() {
                         if let Some(key) = entry.name()
-                            && !matches!(key.value(), "default" | "description")
+                            && !matches!(key.value(), "default" | "description" | "kind")
                         {
                             return Err(header_error(
                                 shift(key.span()),
                                 format!("unknown property `{}` on `param`", key.value()),
-                                "expected default or description",
+                                "expected default, description or kind",
                             ));
                         }
                     }
+                    let kind = match prop("kind") {
+                        None => ParamKind::inferred(param),
+                        Some(value) => {
+                            if let Some(kind) = value.as_string().and_then(ParamKind::from_name) {
+                                kind
+                            } else {
+                                let span = node
+                                    .entries()
+                                    .iter()
+                                    .find(|entry| {
+                                        entry.name().is_some_and(|key| key.value() == "kind")
+                                    })
+                                    .map_or(node.span(), kdl::KdlEntry::span);
+                                return Err(header_error(
+                                    shift(span),
+                                    format!("unknown parameter kind `{value}`"),
+                                    "not a kind",
+                                )
+                                .help(format!("the kinds: {}", ParamKind::NAMES.join(", "))));
+                            }
+                        }
+                    };
                     let text = |value: Option<&KdlValue>| {
                         value.and_then(KdlValue::as_string).map(str::to_owned)
                     };
@@ -337,6 +434,7 @@ impl TemplateDef {
                         name: param.to_owned(),
                         description: text(prop("description")),
                         default: text(prop("default")),
+                        kind,
                     });
                 }
                 other => {

@@ -12,7 +12,7 @@ use crate::plan::names::{is_context_name, is_image_reference, is_remote_context,
 use crate::plan::path::join;
 use crate::plan::raw::{RawPlan, RawService, RawServiceBody, RawTemplateUse, Text};
 use crate::plan::suggestion::did_you_mean;
-use crate::plan::template_set::TemplateOrigin;
+use crate::plan::template_set::{ParamKind, TemplateOrigin};
 
 impl Resolver<'_> {
     pub(super) fn declare_services(&mut self, raw: &RawPlan) {
@@ -538,8 +538,11 @@ impl Resolver<'_> {
                 )
                 .help = help;
                 ok = false;
-            } else if let Some((message, label, help)) = param_problem(&key.value, &value.value) {
-                self.error("bakeplan::bad-value", value.span, message, label)
+            } else if let Some((message, label, help)) = def
+                .param(&key.value)
+                .and_then(|param| param_problem(&key.value, param.kind, &value.value))
+            {
+                self.error("bakeplan::bad-value", value.span, message, &label)
                     .help = Some(help.to_owned());
                 ok = false;
             } else if params
@@ -608,39 +611,88 @@ impl Resolver<'_> {
 
 /// What is wrong with a template parameter's value, whatever the template: a line break or a
 /// final backslash (it would end its Dockerfile line or join the next instruction onto it),
-/// and, by the parameter's name, a `*-image` that is not an image reference or a `port` /
-/// `*-port` that is not a port number.
-fn param_problem(name: &str, value: &str) -> Option<(String, &'static str, &'static str)> {
+/// or a value its kind does not allow.
+fn param_problem(
+    name: &str,
+    kind: ParamKind,
+    value: &str,
+) -> Option<(String, String, &'static str)> {
     if value.contains(['\n', '\r']) {
         return Some((
             format!("the value of parameter `{name}` holds a line break"),
-            "line break in a template parameter",
+            "line break in a template parameter".to_owned(),
             "a template renders its parameters into Dockerfile lines: one line each",
         ));
     }
     if value.trim_end_matches([' ', '\t']).ends_with('\\') {
         return Some((
             format!("the value of parameter `{name}` ends with a backslash"),
-            "ends with `\\`",
+            "ends with `\\`".to_owned(),
             "at the end of a Dockerfile line a backslash joins the next line (the next instruction) onto it: remove it",
         ));
     }
-    if name.ends_with("-image") && !value.is_empty() && !is_image_reference(value) {
-        return Some((
-            format!("the value of parameter `{name}` is not an image reference"),
-            "not an image reference",
+    if value.is_empty() {
+        return None;
+    }
+    let word = |text: &str, extra: &[char]| {
+        !text.is_empty()
+            && !text.starts_with('-')
+            && text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._/:@+=-".contains(c) || extra.contains(&c))
+    };
+    let (fits, what, help) = match kind {
+        ParamKind::Command => return None,
+        ParamKind::Image => (
+            is_image_reference(value),
+            "an image reference",
             "an image reference is like `python:3.12-slim` or `registry/repo@sha256:...` (empty: the template's default)",
-        ));
-    }
-    if (name == "port" || name.ends_with("-port"))
-        && !value.is_empty()
-        && !value.parse::<u16>().is_ok_and(|port| port > 0)
-    {
-        return Some((
-            format!("the value of parameter `{name}` is not a port number"),
-            "not a port number",
+        ),
+        ParamKind::Port => (
+            value.parse::<u16>().is_ok_and(|port| port > 0),
+            "a port number",
             "a port is a number from 1 to 65535",
-        ));
-    }
-    None
+        ),
+        ParamKind::Uid => (
+            value.parse::<u32>().is_ok(),
+            "a numeric user id",
+            "a user id is a number, like 10001",
+        ),
+        ParamKind::Version => (
+            value.starts_with(|c: char| c.is_ascii_alphanumeric())
+                && value
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '+' | '-')),
+            "a version",
+            "a version or tag is letters, digits, `.`, `_`, `+` and `-`, like 3.12 or 2.29.4",
+        ),
+        ParamKind::Word => (
+            word(value, &[]),
+            "one word",
+            "one word of letters, digits and `._/:@+=-`, not starting with `-`: no spaces or shell characters",
+        ),
+        ParamKind::Words => (
+            value
+                .split(' ')
+                .filter(|part| !part.is_empty())
+                .all(|part| word(part, &[])),
+            "a list of words",
+            "words of letters, digits and `._/:@+=-` separated by spaces: no shell characters",
+        ),
+        ParamKind::Requirements => (
+            value
+                .split(' ')
+                .filter(|part| !part.is_empty())
+                .all(|part| word(part, &['<', '>', '!', '~', ',', '*', '[', ']'])),
+            "a list of requirements",
+            "requirement specifiers like `hishel<2 rich>=13` separated by spaces: no quotes, `$`, `;` or backticks",
+        ),
+    };
+    (!fits).then(|| {
+        (
+            format!("the value of parameter `{name}` is not {what}"),
+            format!("not {what}"),
+            help,
+        )
+    })
 }
