@@ -202,9 +202,9 @@ impl Resolver<'_> {
     fn workdir(&mut self, text: &Text) -> Option<String> {
         let value = &text.value;
         if value.starts_with('/')
-            && !value
-                .chars()
-                .any(|c| c.is_control() || matches!(c, '"' | '\\' | '$'))
+            && !value.chars().any(|c| {
+                c.is_control() || c.is_whitespace() || matches!(c, '"' | '\\' | '$' | '\'')
+            })
         {
             Some(value.clone())
         } else {
@@ -215,7 +215,7 @@ impl Resolver<'_> {
                 "expected an absolute path such as /app",
             )
             .help = Some(
-                "the working folder is absolute and holds no quote, backslash, `$` or line break"
+                "the working folder is absolute and holds no space, quote, backslash, `$` or line break (it is a word of COPY and WORKDIR lines)"
                     .to_owned(),
             );
             None

@@ -119,13 +119,13 @@ impl Resolver<'_> {
             }
             let target = mount.target.as_ref().map_or_else(String::new, |text| {
                 if !text.value.starts_with('/')
-                    || text.value.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, ',' | '"' | '=' | '\\'))
+                    || text.value.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, ',' | '"' | '\'' | '=' | '\\' | '$'))
                 {
                     self.error(
                         "bakeplan::bad-value",
                         text.span,
                         format!("cache mount target `{}` is not an absolute path that fits a --mount flag", text.value),
-                        "expected an absolute path without spaces, `,`, `=` or quotes",
+                        "expected an absolute path without spaces, `,`, `=`, `$` or quotes (BuildKit expands `$` in a --mount flag)",
                     )
                     .help = Some("write a path such as target=\"/root/.cache/pip\"".to_owned());
                 }
