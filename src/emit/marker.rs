@@ -30,21 +30,31 @@ fn is_marker_text(text: &str) -> bool {
 
 /// Whether `contents` was written by bakeplan (its first line is exactly a marker line).
 pub fn is_generated(contents: &str) -> bool {
+    marker_text(contents).is_some_and(|text| is_marker_text(&text))
+}
+
+/// Whether `contents` was written by bakeplan from the plan file `plan_file` (another plan of
+/// the same folder may have written files beside this one's).
+pub fn is_generated_from(contents: &str, plan_file: &str) -> bool {
+    marker_text(contents).is_some_and(|text| text == marker(plan_file))
+}
+
+/// The text of the first line's marker comment, whatever it says.
+fn marker_text(contents: &str) -> Option<String> {
     let line = contents.split('\n').next().unwrap_or_default();
     // A checkout with CRLF line endings keeps the file bakeplan's.
     let line = line.strip_suffix('\r').unwrap_or(line);
     if let Some(text) = line.strip_prefix("# ") {
-        return is_marker_text(text);
+        return Some(text.to_owned());
     }
     line.strip_prefix("{ \"//\": ")
         .and_then(|rest| rest.strip_suffix(','))
         .and_then(|json| serde_json::from_str::<String>(json).ok())
-        .is_some_and(|text| is_marker_text(&text))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{is_generated, marker};
+    use super::{is_generated, is_generated_from, marker};
 
     #[test]
     fn only_an_exact_marker_line_counts() {
@@ -66,5 +76,7 @@ mod tests {
             marker("bakeplan.kdl")
         )));
         assert!(!is_generated(""));
+        assert!(is_generated_from(&hcl, "bakeplan.kdl"));
+        assert!(!is_generated_from(&hcl, "prod.kdl"));
     }
 }

@@ -9,7 +9,7 @@ use camino::Utf8PathBuf;
 use miette::SourceSpan;
 use similar::TextDiff;
 
-use crate::emit::marker::is_generated;
+use crate::emit::marker::{is_generated, is_generated_from};
 use crate::emit::write::{Change, PARTIAL_WRITE, commit, lock_folders};
 use crate::plan::error::{PlanError, PlanErrors};
 use crate::plan::fs::PlanRoot;
@@ -234,8 +234,10 @@ impl OutputSet {
             })
             .filter(|path| !self.files.contains_key(path))
             .filter(|path| {
-                root.read_output(path)
-                    .is_ok_and(|text| text.as_deref().is_some_and(is_generated))
+                root.read_output(path).is_ok_and(|text| {
+                    text.as_deref()
+                        .is_some_and(|text| is_generated_from(text, &source.file_name))
+                })
             })
             .collect();
         stale.sort();

@@ -220,4 +220,16 @@ fn a_removed_profile_s_overlay_is_drift_and_compile_removes_it() {
     assert!(!test.path().join("docker-bake.ci.hcl").exists());
     assert!(test.path().join("docker-bake.mine.hcl").exists());
     test.run_with(&["compile", "--check"]).assert_status(0);
+    // Another plan of the folder wrote a file shaped like an overlay: it is that plan's.
+    let test = test.write(
+        "prod.kdl",
+        "emit bake=\"docker-bake.prod.hcl\" dockerfile=\"{context}/prod.Dockerfile\"\nservice \"api\" { context \"api\"; template \"python-pip\"; }\n",
+    );
+    test.run_with(&["compile", "prod.kdl"]).assert_status(0);
+    assert!(test.path().join("docker-bake.prod.hcl").exists());
+    test.run_with(&["compile", "--check"]).assert_status(0);
+    let run = test.run_with(&["compile"]);
+    run.assert_status(0);
+    assert!(!run.stdout.contains("removed"), "{}", run.stdout);
+    assert!(test.path().join("docker-bake.prod.hcl").exists());
 }
