@@ -320,3 +320,70 @@ fn import_reads_nothing_through_a_symbolic_link() {
         assert!(run.stderr.contains(refused), "{}", run.stderr);
     }
 }
+
+#[test]
+fn compose_services_that_become_one_plan_name_fail_before_anything_is_written() {
+    // `Web5.Up` and `web5-up` are both `web5-up` in the plan: their inline Dockerfiles would
+    // share web5-up.Dockerfile and the plan would define the service twice. Import names both
+    // and writes nothing, not even the inline Dockerfiles of the services before them.
+    let inline = "build: { context: ., dockerfile_inline: \"FROM busybox\\n\" }";
+    let compose = format!(
+        "services:\n  web3:\n    {inline}\n  web4:\n    {inline}\n  \"Web5.Up\":\n    {inline}\n  \"web5-up\":\n    build: {{ context: ., dockerfile_inline: \"FROM busybox:2\\n\" }}\n"
+    );
+    let test = Test::new().write("compose.yml", &compose);
+    for dry_run in [true, false] {
+        let mut args = vec!["import", "compose", "compose.yml"];
+        if dry_run {
+            args.push("--dry-run");
+        }
+        let run = test.run_with(&args);
+        run.assert_status(2);
+        assert!(
+            run.stderr.contains(
+                "compose services `Web5.Up` (compose.yml:6) and `web5-up` (compose.yml:8) both become the plan service `web5-up`"
+            ),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stdout.is_empty(), "{}", run.stdout);
+        assert_eq!(test.files().keys().collect::<Vec<_>>(), ["compose.yml"]);
+    }
+
+    // A file in the way of the last inline Dockerfile: the check comes before the first write.
+    let test = Test::new()
+        .write("compose.yml", &compose.replace("\"Web5.Up\"", "web5"))
+        .write("web5-up.Dockerfile", "FROM mine\n");
+    let run = test.run_with(&["import", "compose", "compose.yml"]);
+    run.assert_status(2);
+    assert!(
+        run.stderr.contains("web5-up.Dockerfile already exists"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        test.files().keys().collect::<Vec<_>>(),
+        ["compose.yml", "web5-up.Dockerfile"]
+    );
+    assert_eq!(test.read("web5-up.Dockerfile"), "FROM mine\n");
+}
+
+#[test]
+fn an_inline_dockerfile_of_a_path_like_service_name_stays_in_the_plan_folder() {
+    let test = Test::new().write(
+        "project/compose.yml",
+        "services:\n  \"../../../tmp/x\":\n    build: { context: ., dockerfile_inline: \"FROM busybox\\n\" }\n  \"/etc/y\":\n    build: { context: ., dockerfile_inline: \"FROM busybox\\n\" }\n",
+    );
+    let run = test.run_with(&["import", "compose", "project/compose.yml"]);
+    run.assert_status(0);
+    assert_eq!(
+        test.files().keys().collect::<Vec<_>>(),
+        [
+            "project/bakeplan.kdl",
+            "project/compose.yml",
+            "project/s---------tmp-x.Dockerfile",
+            "project/s-etc-y.Dockerfile",
+        ]
+    );
+    test.run_with(&["compile", "project/bakeplan.kdl"])
+        .assert_status(0);
+}

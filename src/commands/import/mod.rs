@@ -127,26 +127,7 @@ fn import_compose(args: &crate::cli::ImportComposeArgs) -> Result<(), String> {
             }
         }
     } else {
-        for (path, text) in &result.inline_files {
-            match read_bounded(path) {
-                Some(existing) if existing == *text => {}
-                Some(_) | None if std::fs::symlink_metadata(path).is_ok() => {
-                    return Err(format!(
-                        "{} already exists (for a `dockerfile_inline`); `bakeplan import` never overwrites a file",
-                        display(path)
-                    ));
-                }
-                _ => {
-                    write_new(path, text).map_err(|error| format!("{}: {error}", display(path)))?;
-                }
-            }
-        }
-        if let Some(parent) = output.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|error| format!("{}: {error}", parent.display()))?;
-        }
-        write_new(&output, &result.plan)
-            .map_err(|error| format!("{}: {error}", display(&output)))?;
+        write_all(&output, &result.plan, &result.inline_files)?;
     }
     for note in &result.notes {
         crate::errln!("note: {note}");
@@ -160,6 +141,70 @@ fn import_compose(args: &crate::cli::ImportComposeArgs) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// Writes the `dockerfile_inline` files and the plan, all or nothing: every check (a file in
+/// the way, two files at one path) comes before the first write, and a write that fails
+/// removes the files and folders this run made.
+fn write_all(output: &Path, plan: &str, inline_files: &[(PathBuf, String)]) -> Result<(), String> {
+    let mut seen: std::collections::BTreeSet<&Path> = std::collections::BTreeSet::from([output]);
+    let mut pending: Vec<(&Path, &str)> = Vec::new();
+    for (path, text) in inline_files {
+        if !seen.insert(path) {
+            return Err(format!(
+                "{} would be written twice; nothing was written",
+                display(path)
+            ));
+        }
+        if std::fs::symlink_metadata(path).is_ok() {
+            if read_bounded(path).as_deref() == Some(text.as_str()) {
+                continue;
+            }
+            return Err(format!(
+                "{} already exists (for a `dockerfile_inline`); `bakeplan import` never overwrites a file; nothing was written",
+                display(path)
+            ));
+        }
+        pending.push((path, text));
+    }
+    pending.push((output, plan));
+    // The plan's folder and those above it that do not exist yet, outermost first.
+    let mut folders: Vec<&Path> = output
+        .ancestors()
+        .skip(1)
+        .take_while(|folder| {
+            !folder.as_os_str().is_empty() && std::fs::symlink_metadata(folder).is_err()
+        })
+        .collect();
+    folders.reverse();
+    let mut made_folders: Vec<&Path> = Vec::new();
+    let mut made_files: Vec<&Path> = Vec::new();
+    let mut result = Ok(());
+    for folder in folders {
+        if let Err(error) = std::fs::create_dir(folder) {
+            result = Err(format!("{}: {error}; nothing was written", display(folder)));
+            break;
+        }
+        made_folders.push(folder);
+    }
+    if result.is_ok() {
+        for (path, text) in pending {
+            if let Err(error) = write_new(path, text) {
+                result = Err(format!("{}: {error}; nothing was written", display(path)));
+                break;
+            }
+            made_files.push(path);
+        }
+    }
+    if result.is_err() {
+        for path in made_files {
+            let _ = std::fs::remove_file(path);
+        }
+        for folder in made_folders.into_iter().rev() {
+            let _ = std::fs::remove_dir(folder);
+        }
+    }
+    result
 }
 
 /// A path for messages: relative to the working folder when inside it.

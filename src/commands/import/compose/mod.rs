@@ -347,6 +347,7 @@ impl<'a> Importer<'a> {
                 unbuilt.join(", ")
             ));
         }
+        self.check_names(&drafts)?;
         self.link(&mut drafts);
         let plan = self.write(&drafts);
         if !self.runtime.is_empty() {

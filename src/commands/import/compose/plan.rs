@@ -136,6 +136,35 @@ impl Importer<'_> {
         }
     }
 
+    /// Two compose services that become the same plan service (`Web.Up` and `web-up`): an
+    /// error naming both, before anything is written (the plan would define the service twice
+    /// and their `dockerfile_inline` files would share one name).
+    pub(super) fn check_names(&self, drafts: &[Draft]) -> Result<(), String> {
+        let mut first: BTreeMap<&str, &Draft> = BTreeMap::new();
+        let mut clashes = Vec::new();
+        for draft in drafts {
+            if let Some(earlier) = first.get(draft.name.as_str()) {
+                clashes.push(format!(
+                    "compose services `{}` ({}) and `{}` ({}) both become the plan service `{}`",
+                    earlier.compose,
+                    self.at(earlier.loc),
+                    draft.compose,
+                    self.at(draft.loc),
+                    draft.name
+                ));
+            } else {
+                first.insert(&draft.name, draft);
+            }
+        }
+        if clashes.is_empty() {
+            return Ok(());
+        }
+        Err(format!(
+            "{}; rename one of each pair in the compose file (a plan name is lowercase, any character but [a-z0-9_-] becomes `-`); nothing was written",
+            clashes.join("; ")
+        ))
+    }
+
     /// Dependencies between services: `service:X` contexts and `FROM` another service's image.
     pub(super) fn link(&mut self, drafts: &mut [Draft]) {
         let names: BTreeMap<String, String> = drafts
