@@ -254,3 +254,62 @@ fn a_member_nobody_uses_is_a_service_even_without_an_entry_point() {
     test.run_with(&["compile", "repo/bakeplan.kdl"])
         .assert_status(0);
 }
+
+#[test]
+fn terminal_escapes_from_repository_files_are_shown_escaped() {
+    // A [project.scripts] key with ESC and BEL (KDL and TOML `\u` escapes make them real
+    // characters) reaches the plan's `cmd` and the `guessed:` line: the plan holds it as a KDL
+    // escape, stderr shows it escaped, and the plan compiles.
+    let script = r#""x\u001b[31mRED\u001b]0;title\u0007" = "m:f""#;
+    let test = Test::new()
+        .write(
+            "repo/pyproject.toml",
+            "[project]\nname = \"root\"\nversion = \"0\"\n[tool.pdm]\ndistribution = false\n",
+        )
+        .write("repo/pdm.lock", "")
+        .write(
+            "repo/svc/pyproject.toml",
+            &format!("[project]\nname = \"svc\"\nversion = \"0\"\n\n[project.scripts]\n{script}\n"),
+        );
+    let raw = |text: &str| text.contains(['\u{1b}', '\u{7}', '\u{9b}']);
+    let run = test.run_with(&["init", "--dry-run", "repo"]);
+    run.assert_status(0);
+    assert!(!raw(&run.stderr) && !raw(&run.stdout), "{:?}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("([project.scripts] `x\\u{1b}[31mRED\\u{1b}]0;title\\u{7}`)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout
+            .contains("cmd \"x\\u{1b}[31mRED\\u{1b}]0;title\\u{7}\""),
+        "{}",
+        run.stdout
+    );
+    let run = test.run_with(&["init", "repo"]);
+    run.assert_status(0);
+    assert!(!raw(&run.stderr), "{:?}", run.stderr);
+    test.run_with(&["compile", "repo/bakeplan.kdl"])
+        .assert_status(0);
+
+    // A member folder's name, quoted in a note, is escaped too.
+    let test = Test::new()
+        .write(
+            "repo/pyproject.toml",
+            "[project]\nname = \"root\"\nversion = \"0\"\n[tool.pdm]\ndistribution = false\n",
+        )
+        .write("repo/pdm.lock", "")
+        .write(
+            "repo/odd\u{1b}[2J\u{9b}x/pyproject.toml",
+            "[project]\nname = \"odd\"\nversion = \"0\"\n",
+        );
+    let run = test.run_with(&["init", "--dry-run", "repo"]);
+    run.assert_status(0);
+    assert!(!raw(&run.stderr) && !raw(&run.stdout), "{:?}", run.stderr);
+    assert!(
+        run.stderr.contains("odd\\u{1b}[2J\\u{9b}x"),
+        "{}",
+        run.stderr
+    );
+}

@@ -12,6 +12,7 @@ use crate::commands::error::CommandError;
 use crate::commands::import::compose::plan_name;
 use crate::commands::import::kdl_writer::{self, Node as Kdl, Value};
 use crate::commands::import::{display, write_new};
+use crate::commands::render::escape_controls;
 use crate::plan::path::unfit_for_dockerfile;
 
 const MAX_DIRS: usize = 5000;
@@ -228,15 +229,14 @@ fn init(args: &InitArgs) -> Result<(), String> {
     } else {
         write_new(&output, &plan).map_err(|error| format!("{}: {error}", display(&output)))?;
     }
+    // Notes and paths quote the repository (names, scripts, folders): control characters are
+    // shown escaped, never sent to the terminal raw.
     for note in &notes {
-        crate::errln!("guessed: {note}");
+        crate::errln!("guessed: {}", escape_controls(note));
     }
     if !args.dry_run {
-        crate::errln!(
-            "wrote {}; next: `bakeplan compile {}`",
-            display(&output),
-            display(&output)
-        );
+        let output = escape_controls(&display(&output));
+        crate::errln!("wrote {output}; next: `bakeplan compile {output}`");
     }
     Ok(())
 }
