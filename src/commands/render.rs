@@ -84,7 +84,14 @@ pub fn safe_error(error: &PlanError, text: Option<&Named>) -> PlanError {
     safe.labels = error
         .labels
         .iter()
-        .map(|label| LabeledSpan::new_with_span(label.label().map(escape_controls), *label.inner()))
+        .map(|label| {
+            let text = label.label().map(escape_controls);
+            if label.primary() {
+                LabeledSpan::new_primary_with_span(text, *label.inner())
+            } else {
+                LabeledSpan::new_with_span(text, *label.inner())
+            }
+        })
         .collect();
     if let Origin::Named(named) = &error.origin {
         safe.origin = Origin::Named(safe_source(named));

@@ -41,54 +41,59 @@ impl BakeString {
         variables: &BTreeSet<String>,
         plan_text: &str,
     ) -> Result<Self, PlanError> {
-        let value = text.value.as_str();
-        let bytes = value.as_bytes();
         let mut result = Self::default();
         let mut literal = String::new();
-        let mut i = 0;
-        while i < bytes.len() {
-            if value[i..].starts_with("$${") {
-                literal.push_str("${");
-                i += 3;
-                continue;
-            }
-            if value[i..].starts_with("${")
-                && let Some(name) = interpolation_name(&value[i + 2..])
-            {
-                if !variables.contains(name) {
-                    let span = inner_span(plan_text, text, i, name.len() + 3);
-                    return Err(PlanError::new(
+        for token in tokens(&text.value) {
+            match token {
+                Token::Text(piece) => literal.push_str(piece),
+                Token::Variable { offset, name } => {
+                    if !variables.contains(name) {
+                        let span = inner_span(plan_text, text, offset, name.len() + 3);
+                        return Err(PlanError::new(
                             "bakeplan::unknown-variable",
                             format!("`${{{name}}}` names no declared variable"),
                         )
                         .label(span, "undeclared variable")
                         .help(
-                            did_you_mean(name, variables.iter().map(String::as_str)).unwrap_or_else(
-                                || {
+                            did_you_mean(name, variables.iter().map(String::as_str))
+                                .unwrap_or_else(|| {
                                     format!(
                                         "declare it with `variable \"{name}\" default=\"...\"`, or write `$${{` for a literal `${{`"
                                     )
-                                },
-                            ),
+                                }),
                         ));
+                    }
+                    if !literal.is_empty() {
+                        result
+                            .segments
+                            .push(Segment::Literal(std::mem::take(&mut literal)));
+                    }
+                    result.segments.push(Segment::Variable(name.to_owned()));
                 }
-                if !literal.is_empty() {
-                    result
-                        .segments
-                        .push(Segment::Literal(std::mem::take(&mut literal)));
-                }
-                result.segments.push(Segment::Variable(name.to_owned()));
-                i += name.len() + 3;
-                continue;
             }
-            let c = value[i..].chars().next().unwrap_or_default();
-            literal.push(c);
-            i += c.len_utf8();
         }
         if !literal.is_empty() {
             result.segments.push(Segment::Literal(literal));
         }
         Ok(result)
+    }
+
+    /// Each live `${NAME}` of a plan string that names one of `variables`, in order, with the
+    /// span of `${NAME}` in the plan (the whole value when the source spells it otherwise).
+    pub fn references<'a>(
+        text: &'a Text,
+        variables: &BTreeSet<String>,
+        plan_text: &str,
+    ) -> Vec<(&'a str, SourceSpan)> {
+        tokens(&text.value)
+            .into_iter()
+            .filter_map(|token| match token {
+                Token::Variable { offset, name } if variables.contains(name) => {
+                    Some((name, inner_span(plan_text, text, offset, name.len() + 3)))
+                }
+                _ => None,
+            })
+            .collect()
     }
 
     /// The text in bake's template syntax, for both HCL and JSON bake files.
@@ -157,6 +162,37 @@ impl Serialize for BakeString {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.to_bake())
     }
+}
+
+/// A piece of a plan string: literal text (`$${` read as `${`), or a `${NAME}` at its byte
+/// offset.
+enum Token<'a> {
+    Text(&'a str),
+    Variable { offset: usize, name: &'a str },
+}
+
+/// A plan string's pieces, in order: what `parse` and `references` both read.
+fn tokens(value: &str) -> Vec<Token<'_>> {
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while i < value.len() {
+        if value[i..].starts_with("$${") {
+            tokens.push(Token::Text(&value[i + 1..i + 3]));
+            i += 3;
+            continue;
+        }
+        if value[i..].starts_with("${")
+            && let Some(name) = interpolation_name(&value[i + 2..])
+        {
+            tokens.push(Token::Variable { offset: i, name });
+            i += name.len() + 3;
+            continue;
+        }
+        let len = value[i..].chars().next().map_or(1, char::len_utf8);
+        tokens.push(Token::Text(&value[i..i + len]));
+        i += len;
+    }
+    tokens
 }
 
 /// `NAME}` at the start of `rest`, NAME being `[A-Za-z_][A-Za-z0-9_]*`.

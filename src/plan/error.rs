@@ -51,11 +51,21 @@ impl PlanError {
         Self::new("bakeplan::io", message).nowhere()
     }
 
-    /// Adds a labelled span (the first label is the primary one).
+    /// Adds a labelled span (the report's `[file:line:column]` names the earliest label in the
+    /// text, unless one is `primary_label`).
     #[must_use]
     pub fn label(mut self, span: SourceSpan, label: impl Into<String>) -> Self {
         self.labels
             .push(LabeledSpan::new_with_span(Some(label.into()), span));
+        self
+    }
+
+    /// Adds the labelled span the report's `[file:line:column]` names, wherever it sits among
+    /// the others (without one, the report names the earliest label).
+    #[must_use]
+    pub fn primary_label(mut self, span: SourceSpan, label: impl Into<String>) -> Self {
+        self.labels
+            .push(LabeledSpan::new_primary_with_span(Some(label.into()), span));
         self
     }
 

@@ -148,3 +148,51 @@ fn a_long_chain_of_groups_resolves_on_a_small_stack() {
         .expect("no panic");
     assert_eq!(groups, Some(n));
 }
+
+/// Variable defaults that refer to each other in a cycle: bake refuses them ("variable cycle
+/// not allowed"), so resolving does, one error per cycle, named in order from its first
+/// variable in plan order; a chain without a cycle, or a literal `$${A}`, is fine.
+#[test]
+fn variable_cycles_of_any_length_are_refused_and_named_in_order() {
+    use std::fmt::Write as _;
+    fn messages(text: &str) -> Vec<String> {
+        let service = "service \"a\" { context \"a\"; template \"static\"; }\n";
+        resolved(&format!("{text}{service}"))
+            .err()
+            .map(|errors| {
+                errors
+                    .0
+                    .iter()
+                    .map(|error| format!("{} {}", error.code, error.message))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+    assert_eq!(
+        messages(
+            "variable \"X\" default=\"${Z}\"\nvariable \"A\" default=\"${B}\"\nvariable \"B\" default=\"x${C}\"\nvariable \"C\" default=\"${A}/${X}\"\nvariable \"Z\" default=\"${Z}\"\n"
+        ),
+        [
+            "bakeplan::cycle variable cycle: A → B → C → A",
+            "bakeplan::cycle variable cycle: Z → Z",
+        ]
+    );
+    assert!(
+        messages("variable \"A\" default=\"$${A} ${B}\"\nvariable \"B\" default=\"${C}\"\nvariable \"C\" default=\"c\"\n").is_empty()
+    );
+    // A long chain closed into one cycle: one error, no deep stack.
+    let n = 3_000;
+    let mut text = String::new();
+    for i in 0..n {
+        let _ = writeln!(text, "variable \"V{i}\" default=\"${{V{}}}\"", (i + 1) % n);
+    }
+    let found = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || messages(&text))
+        .expect("a thread")
+        .join()
+        .expect("no panic");
+    assert_eq!(found.len(), 1);
+    assert!(found[0].starts_with("bakeplan::cycle variable cycle: V0 → V1 → V2"));
+    assert!(found[0].ends_with("V2999 → V0"));
+}
