@@ -30,9 +30,7 @@ pub fn string(text: &str) -> String {
             '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
-            c if c.is_control()
-                || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{2028}' | '\u{2029}' | '\u{85}') =>
-            {
+            c if needs_escape(c) => {
                 let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
             }
             c => out.push(c),
@@ -42,9 +40,39 @@ pub fn string(text: &str) -> String {
     out
 }
 
+/// Whether KDL v2 forbids `c` raw (a control character, newlines included, a bidi control, a
+/// BOM, a line separator): a string holds it as `\u{…}`, and so does a comment.
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{2028}' | '\u{2029}' | '\u{85}')
+}
+
+/// The text of a `// ` comment line: every character that would end the line or that KDL
+/// forbids written `\u{…}`, so repository text in a comment stays one comment.
+pub fn comment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if needs_escape(c) {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{identifier, string};
+    use super::{comment, identifier, string};
+
+    #[test]
+    fn a_comment_stays_one_comment_line() {
+        let text = "a\nnode \"evil\"\r\u{85}\u{2028}b \u{1b}[31m \u{202E}";
+        let doc = format!("// {}\nnode 1\n", comment(text));
+        let parsed: kdl::KdlDocument = doc.parse().expect("valid KDL");
+        assert_eq!(parsed.nodes().len(), 1);
+        assert_eq!(doc.lines().count(), 2);
+    }
 
     #[test]
     fn strings_round_trip_through_the_kdl_parser() {

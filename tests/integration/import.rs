@@ -387,3 +387,40 @@ fn an_inline_dockerfile_of_a_path_like_service_name_stays_in_the_plan_folder() {
     test.run_with(&["compile", "project/bakeplan.kdl"])
         .assert_status(0);
 }
+
+#[test]
+fn compose_text_cannot_break_out_of_a_plan_comment_or_reach_the_terminal_raw() {
+    // The service name lands in the `// compose service …` comment above its node and in a
+    // note: a newline in it must not end the comment (it would add a node to the plan), and
+    // ESC must not reach the terminal.
+    let test = Test::new()
+        .write(
+            "compose.yml",
+            "services:\n  \"a\\nservice \\\"evil\\\" { dockerfile \\\"/etc/passwd\\\"; }\\n// \\u001b[31m\":\n    image: app\n    build:\n      context: .\n      dockerfile_inline: \"FROM busybox\\n# \\u001b]0;title\\u0007\\n\"\n",
+        );
+    let dry = test.run_with(&["import", "compose", "compose.yml", "--dry-run"]);
+    dry.assert_status(0);
+    let run = test.run_with(&["import", "compose", "compose.yml"]);
+    run.assert_status(0);
+    for text in [&dry.stdout, &dry.stderr, &run.stderr] {
+        assert!(!text.contains(['\u{1b}', '\u{7}']), "{text:?}");
+    }
+    assert!(
+        run.stderr.contains("// \\u{1b}[31m` is `a-service"),
+        "{}",
+        run.stderr
+    );
+    let plan = test.read("bakeplan.kdl");
+    assert!(
+        plan.contains("// compose service `a\\u{a}service \"evil\" { dockerfile \"/etc/passwd\"; }\\u{a}// \\u{1b}[31m` (compose.yml:2)\n"),
+        "{plan}"
+    );
+    assert_eq!(
+        plan.lines()
+            .filter(|line| line.starts_with("service "))
+            .count(),
+        1,
+        "{plan}"
+    );
+    test.run_with(&["compile"]).assert_status(0);
+}

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-pub use crate::plan::kdl_text::{identifier, string};
+pub use crate::plan::kdl_text::{comment, identifier, string};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
@@ -85,7 +85,7 @@ impl Node {
 pub fn document(header: &[String], nodes: &[Node]) -> String {
     let mut out = String::new();
     for line in header {
-        let _ = writeln!(out, "// {line}");
+        let _ = writeln!(out, "// {}", comment(line));
     }
     let mut previous_block = false;
     for (index, node) in nodes.iter().enumerate() {
@@ -102,7 +102,7 @@ pub fn document(header: &[String], nodes: &[Node]) -> String {
 fn write_node(out: &mut String, node: &Node, depth: usize) {
     let indent = "    ".repeat(depth);
     for line in &node.comments {
-        let _ = writeln!(out, "{indent}// {line}");
+        let _ = writeln!(out, "{indent}// {}", comment(line));
     }
     out.push_str(&indent);
     out.push_str(&identifier(&node.name));

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::{ImportArgs, ImportSource};
 use crate::commands::error::CommandError;
+use crate::commands::render::escape_controls;
 
 /// Largest file `import` and `init` read (compose files, Dockerfiles, manifests).
 pub const MAX_FILE: u64 = 1 << 20;
@@ -89,7 +90,10 @@ fn import_compose(args: &crate::cli::ImportComposeArgs) -> Result<(), String> {
         match crate::plan::fs::read_unlinked(dir, ".env") {
             Ok(Some(text)) => interpolator.dotenv = interpolate::parse_dotenv(&text),
             Ok(None) => {}
-            Err(error) => crate::errln!("note: {error}; its variables are not used"),
+            Err(error) => crate::errln!(
+                "note: {}; its variables are not used",
+                escape_controls(&error)
+            ),
         }
     }
     interpolator.env = std::env::vars().collect();
@@ -110,7 +114,7 @@ fn import_compose(args: &crate::cli::ImportComposeArgs) -> Result<(), String> {
     let result = importer.import(&root)?;
     if result.services == 0 {
         for note in &result.notes {
-            crate::errln!("note: {note}");
+            crate::errln!("note: {}", escape_controls(note));
         }
         return Err(
             "no service could be imported (a plan needs at least one service with a `build`)"
@@ -121,23 +125,24 @@ fn import_compose(args: &crate::cli::ImportComposeArgs) -> Result<(), String> {
     if args.dry_run {
         crate::out!("{}", result.plan);
         for (path, text) in &result.inline_files {
-            crate::outln!("// would write {}:", display(path));
+            crate::outln!("// would write {}:", kdl_writer::comment(&display(path)));
             for line in text.lines() {
-                crate::outln!("//   {line}");
+                crate::outln!("//   {}", kdl_writer::comment(line));
             }
         }
     } else {
         write_all(&output, &result.plan, &result.inline_files)?;
     }
+    // Notes quote the compose files (service names, values): control characters are shown
+    // escaped, never sent to the terminal raw.
     for note in &result.notes {
-        crate::errln!("note: {note}");
+        crate::errln!("note: {}", escape_controls(note));
     }
     if !args.dry_run {
+        let output = escape_controls(&display(&output));
         crate::errln!(
-            "wrote {} ({} services); next: `bakeplan compile {}`",
-            display(&output),
-            result.services,
-            display(&output)
+            "wrote {output} ({} services); next: `bakeplan compile {output}`",
+            result.services
         );
     }
     Ok(())
