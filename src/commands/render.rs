@@ -8,7 +8,6 @@
 //! - a label that sits far to the right of a long line (miette panics past column 65,535, and
 //!   such a line is unreadable anyway) is reported by position, without a snippet.
 
-use std::fmt::Write as _;
 use std::sync::Arc;
 
 use miette::{LabeledSpan, NamedSource};
@@ -25,15 +24,7 @@ pub fn escape_controls(text: &str) -> String {
     if !text.chars().any(is_unsafe) {
         return text.to_owned();
     }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if is_unsafe(c) {
-            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    crate::plan::kdl_text::escape_chars(text, is_unsafe)
 }
 
 fn is_unsafe(c: char) -> bool {

@@ -50,9 +50,14 @@ fn needs_escape(c: char) -> bool {
 /// The text of a `// ` comment line: every character that would end the line or that KDL
 /// forbids written `\u{…}`, so repository text in a comment stays one comment.
 pub fn comment(text: &str) -> String {
+    escape_chars(text, needs_escape)
+}
+
+/// `text` with every character `escape` picks written `\u{…}`.
+pub fn escape_chars(text: &str, escape: impl Fn(char) -> bool) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if needs_escape(c) {
+        if escape(c) {
             let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
         } else {
             out.push(c);
