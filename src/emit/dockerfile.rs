@@ -3,6 +3,8 @@
 //! ending with a backslash, so no plan value can start a Dockerfile instruction of its own or
 //! join the next one onto its line.
 
+use std::collections::BTreeSet;
+
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Value;
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
@@ -10,6 +12,7 @@ use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
 use crate::emit::context::TemplateContext;
 use crate::plan::error::PlanError;
 use crate::plan::model::Service;
+use crate::plan::names::continues_line;
 use crate::plan::template_set::TemplateSet;
 
 /// The steps one Dockerfile render may take.
@@ -58,7 +61,7 @@ impl<'t> DockerfileRenderer<'t> {
                     format!("a value with a line break cannot go into a Dockerfile line: {text:?}"),
                 ));
             }
-            if text.trim_end_matches([' ', '\t']).ends_with('\\') {
+            if continues_line(&text) {
                 return Err(Error::new(
                     ErrorKind::InvalidOperation,
                     format!(
@@ -114,7 +117,7 @@ impl<'t> DockerfileRenderer<'t> {
 }
 
 /// The stage names a Dockerfile defines (`FROM … AS NAME`), lowercased.
-fn stage_names(dockerfile: &str) -> Vec<String> {
+fn stage_names(dockerfile: &str) -> BTreeSet<String> {
     dockerfile
         .lines()
         .filter_map(|line| {
@@ -162,9 +165,7 @@ fn shadowed_stage(service: &Service, template: &str, rendered: &str) -> Result<(
             "named context",
         )
     };
-    let mut listed = stages.clone();
-    listed.sort();
-    listed.dedup();
+    let listed: Vec<&str> = stages.iter().map(String::as_str).collect();
     Err(PlanError::new(
         "bakeplan::shadowed-stage",
         format!(

@@ -27,6 +27,12 @@ pub fn is_image_reference(text: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | ':' | '@' | '-'))
 }
 
+/// Whether `text`, ending a Dockerfile line, would continue it onto the next (a final
+/// backslash, spaces and tabs after it allowed): what no rendered plan value may do.
+pub fn continues_line(text: &str) -> bool {
+    text.trim_end_matches([' ', '\t']).ends_with('\\')
+}
+
 /// Operating systems and architectures a platform may name: Go's (what the builder's platforms
 /// are made of) and the aliases containerd normalizes (`x86_64`, `aarch64`, `armhf`, ...).
 const PLATFORM_OS: &[&str] = &[

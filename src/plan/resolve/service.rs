@@ -8,7 +8,9 @@ use super::Resolver;
 use crate::plan::bake_string::BakeString;
 use crate::plan::fs;
 use crate::plan::model::{Base, Build, Dependency, EdgeKind, RegistryCache, Service};
-use crate::plan::names::{is_context_name, is_image_reference, is_remote_context, is_valid_name};
+use crate::plan::names::{
+    continues_line, is_context_name, is_image_reference, is_remote_context, is_valid_name,
+};
 use crate::plan::path::join;
 use crate::plan::raw::{RawPlan, RawService, RawServiceBody, RawTemplateUse, Text};
 use crate::plan::suggestion::did_you_mean;
@@ -624,7 +626,7 @@ fn param_problem(
             "a template renders its parameters into Dockerfile lines: one line each",
         ));
     }
-    if value.trim_end_matches([' ', '\t']).ends_with('\\') {
+    if continues_line(value) {
         return Some((
             format!("the value of parameter `{name}` ends with a backslash"),
             "ends with `\\`".to_owned(),
