@@ -34,15 +34,16 @@ pub fn dockerignore(service: &Service, marker: &str) -> String {
     let mut out = format!("# {marker}\n");
     if let Some(workspace) = &service.workspace {
         out.push_str("*\n");
-        for pattern in &workspace.files {
-            let _ = writeln!(out, "!{pattern}");
-        }
         // Each allowed path once (go's lockfile `go.mod` is one of its workspace files too).
-        let mut allowed: Vec<&str> = workspace.files.iter().map(String::as_str).collect();
-        let rest = std::iter::once(workspace.lockfile.as_str())
+        let mut allowed: Vec<&str> = Vec::new();
+        let paths = workspace
+            .files
+            .iter()
+            .map(String::as_str)
+            .chain(std::iter::once(workspace.lockfile.as_str()))
             .chain(service.libraries.iter().map(|library| allow(&library.path)))
             .chain(std::iter::once(allow(&service.path)));
-        for path in rest {
+        for path in paths {
             if !allowed.contains(&path) {
                 allowed.push(path);
                 let _ = writeln!(out, "!{path}");

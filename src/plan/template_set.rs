@@ -77,29 +77,19 @@ pub enum ParamKind {
 }
 
 impl ParamKind {
-    pub const NAMES: [&'static str; 8] = [
-        "image",
-        "port",
-        "uid",
-        "version",
-        "word",
-        "words",
-        "requirements",
-        "command",
+    pub const ALL: [Self; 8] = [
+        Self::Image,
+        Self::Port,
+        Self::Uid,
+        Self::Version,
+        Self::Word,
+        Self::Words,
+        Self::Requirements,
+        Self::Command,
     ];
 
     pub fn from_name(kind: &str) -> Option<Self> {
-        Some(match kind {
-            "image" => Self::Image,
-            "port" => Self::Port,
-            "uid" => Self::Uid,
-            "version" => Self::Version,
-            "word" => Self::Word,
-            "words" => Self::Words,
-            "requirements" => Self::Requirements,
-            "command" => Self::Command,
-            _ => return None,
-        })
+        Self::ALL.into_iter().find(|known| known.name() == kind)
     }
 
     pub fn name(self) -> &'static str {
@@ -423,7 +413,10 @@ impl TemplateDef {
                                     format!("unknown parameter kind `{value}`"),
                                     "not a kind",
                                 )
-                                .help(format!("the kinds: {}", ParamKind::NAMES.join(", "))));
+                                .help(format!(
+                                    "the kinds: {}",
+                                    ParamKind::ALL.map(ParamKind::name).join(", ")
+                                )));
                             }
                         }
                     };
