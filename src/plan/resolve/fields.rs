@@ -190,18 +190,10 @@ impl Resolver<'_> {
             else {
                 continue;
             };
-            if path.contains("${") || path.starts_with('/') || path.starts_with('~') {
-                self.error(
-                    "bakeplan::path-escapes",
-                    text.span,
-                    format!("the local cache folder `{path}` is not a folder of the plan"),
-                    "a local cache outside the plan folder",
-                )
-                .help = Some(
+            if self.host_path(path, text.span, "local cache").is_none() {
+                self.errors.0.last_mut().expect("just reported").help = Some(
                     "a `type=local` cache is a folder inside the plan's folder, written as a relative path without variables (`dest=.cache/api`); or use `type=registry`".to_owned(),
                 );
-            } else {
-                let _ = self.path(&Text::new(path.to_owned(), text.span), "local cache");
             }
         }
     }
@@ -247,26 +239,15 @@ impl Resolver<'_> {
             });
             // A key or socket the plan names is a file of the plan's folder: one elsewhere
             // (`~/.ssh/id_rsa`) is the machine's, forwarded with `ID` alone (the agent).
-            if let (true, true, Some(path)) = (id_ok, path_ok, path) {
-                let home = path.starts_with('~');
-                let inside = !home
-                    && self
-                        .path(&Text::new(path.to_owned(), text.span), "ssh key or socket")
-                        .is_some();
-                if home {
-                    self.error(
-                        "bakeplan::path-escapes",
-                        text.span,
-                        format!("the ssh key or socket path `{path}` leaves the plan's folder"),
-                        "outside the plan folder",
-                    );
-                }
-                if !inside {
-                    self.errors.0.last_mut().expect("just reported").help = Some(format!(
-                        "forward the machine's agent with `ssh \"{id}\"` (its SSH_AUTH_SOCK) or `ssh \"default\"`; a key the plan names is a file inside its folder"
-                    ));
-                    continue;
-                }
+            if let (true, true, Some(path)) = (id_ok, path_ok, path)
+                && self
+                    .host_path(path, text.span, "ssh key or socket")
+                    .is_none()
+            {
+                self.errors.0.last_mut().expect("just reported").help = Some(format!(
+                    "forward the machine's agent with `ssh \"{id}\"` (its SSH_AUTH_SOCK) or `ssh \"default\"`; a key the plan names is a file inside its folder"
+                ));
+                continue;
             }
             if id_ok && path_ok {
                 ssh.push(text.value.clone());

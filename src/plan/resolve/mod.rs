@@ -34,6 +34,7 @@ pub fn resolve(
 ) -> Result<Plan, PlanErrors> {
     let mut resolver = Resolver {
         source,
+        root: PlanRoot::new(&source.dir).ok(),
         templates,
         draft,
         errors: PlanErrors::default(),
@@ -53,6 +54,9 @@ struct Resolver<'a> {
     /// The plan file: its text lets an error point inside a string, its name goes in hints.
     /// Errors themselves do not carry it (the reporter attaches it).
     pub(super) source: &'a PlanSource,
+    /// The plan folder and its real path, resolved once: where every plan path must lead
+    /// (`None` when the folder cannot be resolved, as for a plan given as text).
+    root: Option<PlanRoot>,
     templates: &'a TemplateSet,
     draft: bool,
     errors: PlanErrors,
@@ -145,10 +149,30 @@ impl Resolver<'_> {
         }
     }
 
+    /// A path bake itself reads or writes on the machine that runs it (a local cache folder,
+    /// an ssh key, an OCI layout): a path of the plan folder, so not one under `~` (the
+    /// machine's home) nor one a variable would choose.
+    pub(super) fn host_path(&mut self, path: &str, span: SourceSpan, what: &str) -> Option<String> {
+        if path.starts_with('~') || path.contains("${") {
+            self.error(
+                "bakeplan::path-escapes",
+                span,
+                format!("the {what} path `{path}` is not a path of the plan's folder"),
+                "outside the plan folder",
+            )
+            .help = Some(format!(
+                "paths are relative to the folder holding {} and written without variables",
+                self.source.file_name
+            ));
+            return None;
+        }
+        self.path(&Text::new(path.to_owned(), span), what)
+    }
+
     /// Where a plan-relative path really leads when a symbolic link takes it (or the nearest
     /// part of it that exists) out of the plan's folder.
     fn linked_out(&self, path: &str) -> Option<String> {
-        let root = PlanRoot::new(&self.source.dir).ok()?;
+        let root = self.root.as_ref()?;
         let mut at = Some(camino::Utf8Path::new(path));
         while let Some(part) = at.filter(|part| !part.as_str().is_empty()) {
             match root.resolve(part.as_str()) {

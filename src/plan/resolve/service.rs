@@ -235,10 +235,7 @@ impl Resolver<'_> {
                         Some((folder, tag)) if !tag.contains('/') => folder,
                         _ => folder,
                     };
-                    if self
-                        .path(&Text::new(folder.to_owned(), value.span), "OCI layout")
-                        .is_none()
-                    {
+                    if self.host_path(folder, value.span, "OCI layout").is_none() {
                         continue;
                     }
                 }
