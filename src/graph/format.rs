@@ -90,8 +90,13 @@ pub fn text(view: &GraphView) -> String {
     }
     let _ = writeln!(
         out,
-        "\ncritical path ({} services): {}",
+        "\ncritical path ({} service{}): {}",
         view.critical_path.len(),
+        if view.critical_path.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
         view.critical_path.join(" → ")
     );
     if !view.groups.is_empty() {

@@ -424,3 +424,68 @@ fn compose_text_cannot_break_out_of_a_plan_comment_or_reach_the_terminal_raw() {
     );
     test.run_with(&["compile"]).assert_status(0);
 }
+
+#[test]
+fn host_paths_outside_the_plan_folder_are_left_out_and_said() {
+    // A local cache folder, an ssh key and an OCI layout are paths bake reads or writes on the
+    // machine that runs it: the ones inside the plan's folder become plan paths, the ones
+    // outside it (which `compile` refuses) are left out with a note, and the plan compiles.
+    let test = Test::new()
+        .write(
+            "compose.yml",
+            "services:\n  app:\n    build:\n      context: .\n      cache_from: [\"type=local,src=./.cache/app\", \"type=local,src=/var/cache/x\"]\n      cache_to: [\"type=local,dest=../elsewhere\"]\n      ssh: [\"default\", \"key=./keys/id\", \"home=~/.ssh/id_rsa\", \"etc=/etc/ssh/key\"]\n      additional_contexts:\n        base: oci-layout://./layouts/base:v1\n        other: oci-layout:///var/lib/layout@sha256:0000000000000000000000000000000000000000000000000000000000000000\n",
+        )
+        .write("Dockerfile", "FROM local/busybox:1\n")
+        .write("keys/id", "not a key\n");
+    let run = test.run_with(&["import", "compose", "compose.yml"]);
+    run.assert_status(0);
+    let plan = test.read("bakeplan.kdl");
+    for carried in [
+        "type=local,src=.cache/app",
+        "\"default\"",
+        "\"key=keys/id\"",
+        "base \"oci-layout://layouts/base:v1\"",
+    ] {
+        assert!(plan.contains(carried), "{carried} in {plan}");
+    }
+    for left_out in [
+        "/var/cache/x",
+        "elsewhere",
+        "~/.ssh",
+        "/etc/ssh",
+        "/var/lib/layout",
+    ] {
+        assert!(!plan.contains(left_out), "{left_out} in {plan}");
+        assert!(run.stderr.contains(left_out), "{left_out}: {}", run.stderr);
+    }
+    assert_eq!(
+        run.stderr.matches("not carried").count(),
+        5,
+        "{}",
+        run.stderr
+    );
+    test.run_with(&["compile"]).assert_status(0);
+}
+
+#[test]
+fn a_dollar_before_a_variable_keeps_its_value() {
+    // Compose reads `$$${TAG}` as `$` and then TAG's value; a plan has no way to write a `$`
+    // right before a live variable (`$${` is a literal `${`), so import resolves it and says so.
+    let test = Test::new()
+        .write(
+            "compose.yml",
+            "services:\n  app:\n    build:\n      context: .\n      args:\n        PRICE: \"$$${TAG:-5}\"\n        LIVE: \"${TAG:-5}\"\n",
+        )
+        .write("Dockerfile", "FROM local/busybox:1\n");
+    let run = test.run_with(&["import", "compose", "compose.yml"]);
+    run.assert_status(0);
+    let plan = test.read("bakeplan.kdl");
+    assert!(plan.contains("PRICE \"$5\""), "{plan}");
+    assert!(plan.contains("LIVE \"${TAG}\""), "{plan}");
+    assert!(
+        run.stderr.contains("resolved at import time to `5`"),
+        "{}",
+        run.stderr
+    );
+    test.run_with(&["compile"]).assert_status(0);
+}

@@ -198,6 +198,16 @@ impl Interpolator {
         for part in parse(text)? {
             match part {
                 Part::Literal(literal) => out.push_str(&literal.replace("${", "$${")),
+                // A `$` just before `${NAME}` would make it the plan's `$${`, a literal `${`:
+                // a plan cannot write that `$` before a live variable, so it is resolved now.
+                Part::Var { name, op, arg } if out.ends_with('$') => {
+                    let value = self.resolve(&format!("${{{name}{}}}", op_suffix(op, &arg)))?;
+                    self.notes.push(format!(
+                        "{where_}: `$` directly before `${{{name}}}` cannot be written in a plan; `${name}` resolved at import time to `{value}`"
+                    ));
+                    out.pop();
+                    out.push_str(&format!("${value}").replace("${", "$${"));
+                }
                 Part::Var { name, op, arg } => match op {
                     Op::Plain => {
                         self.declare(&name, Some(String::new()), where_);
@@ -226,8 +236,7 @@ impl Interpolator {
                         let _ = write!(out, "${{{name}}}");
                     }
                     Op::Alternative { .. } => {
-                        let value =
-                            self.resolve(&format!("${{{name}{}}}", alt_suffix(op, &arg)))?;
+                        let value = self.resolve(&format!("${{{name}{}}}", op_suffix(op, &arg)))?;
                         self.notes.push(format!(
                             "{where_}: `${{{name}:+...}}` has no bake equivalent; resolved at import time to `{value}`"
                         ));
@@ -263,11 +272,15 @@ impl Interpolator {
     }
 }
 
-fn alt_suffix(op: Op, arg: &str) -> String {
-    match op {
-        Op::Alternative { colon: true } => format!(":+{arg}"),
-        _ => format!("+{arg}"),
-    }
+/// The text after the name in `${NAME...}` that writes `op` with `arg` again.
+fn op_suffix(op: Op, arg: &str) -> String {
+    let (colon, sign) = match op {
+        Op::Plain => return String::new(),
+        Op::Default { colon } => (colon, '-'),
+        Op::Required { colon } => (colon, '?'),
+        Op::Alternative { colon } => (colon, '+'),
+    };
+    format!("{}{sign}{arg}", if colon { ":" } else { "" })
 }
 
 /// Reads a `.env` file: `KEY=VALUE` lines, `#` comments, optional quotes.
@@ -315,6 +328,22 @@ mod tests {
                 ("USER".to_owned(), Some(String::new())),
             ]
         );
+    }
+
+    #[test]
+    fn a_dollar_before_a_variable_is_resolved() {
+        let mut interpolator = Interpolator::default();
+        interpolator.env.insert("X".into(), "{v}".into());
+        let text = interpolator
+            .lower("a$$${X}-$$${Y:-y}-${X}", "t")
+            .expect("lower");
+        // `$` then X's value (whose `${` is escaped), `$y`, then X live.
+        assert_eq!(text, "a$${v}-$y-${X}");
+        assert_eq!(
+            interpolator.variables,
+            vec![("X".to_owned(), Some(String::new()))]
+        );
+        assert_eq!(interpolator.notes.len(), 2);
     }
 
     #[test]

@@ -141,8 +141,9 @@ fn import_compose(args: &crate::cli::ImportComposeArgs) -> Result<(), String> {
     if !args.dry_run {
         let output = escape_controls(&display(&output));
         crate::errln!(
-            "wrote {output} ({} services); next: `bakeplan compile {output}`",
-            result.services
+            "wrote {output} ({} service{}); next: `bakeplan compile {output}`",
+            result.services,
+            if result.services == 1 { "" } else { "s" }
         );
     }
     Ok(())

@@ -575,6 +575,9 @@ impl<'a> Importer<'a> {
                         } else {
                             format!("type=registry,ref={text}")
                         };
+                        let Some(spec) = self.cache_spec(&spec, loc) else {
+                            continue;
+                        };
                         if entry.key == "cache_from" {
                             push_unique(&mut draft.cache_from, spec);
                         } else {
@@ -607,7 +610,9 @@ impl<'a> Importer<'a> {
                 }
                 "ssh" => {
                     for (text, loc) in strings(value) {
-                        if let Some(ssh) = self.resolved(&text, loc, "ssh") {
+                        if let Some(ssh) = self.resolved(&text, loc, "ssh")
+                            && let Some(ssh) = self.ssh_forward(&ssh, loc)
+                        {
                             push_unique(&mut draft.ssh, ssh);
                         }
                     }

@@ -62,6 +62,14 @@ impl Importer<'_> {
             );
             return;
         }
+        if text.starts_with("oci-layout://") {
+            if let Some(text) = self.resolved(text, loc, "named context")
+                && let Some(layout) = self.oci_layout(&text, loc)
+            {
+                draft.contexts.insert(name.to_owned(), layout);
+            }
+            return;
+        }
         if text.contains("://") || text.starts_with("target:") || text.starts_with("git@") {
             if let Some(text) = self.bake_text(text, loc) {
                 draft.contexts.insert(name.to_owned(), text);
@@ -74,6 +82,73 @@ impl Importer<'_> {
         {
             draft.contexts.insert(name.to_owned(), path);
         }
+    }
+
+    /// A path bake reads or writes on the machine that runs it (a `type=local` cache folder,
+    /// an ssh key, an OCI layout), relative to the compose project: as a plan path, or a note
+    /// and nothing when it is not in the plan's folder (compile would refuse the plan).
+    fn host_path(&mut self, text: &str, loc: Loc, what: &str) -> Option<String> {
+        if text.starts_with('~') || text.contains('$') {
+            self.note(
+                loc,
+                format!("{what} `{text}` is not a path of the plan's folder; not carried"),
+            );
+            return None;
+        }
+        let project_dir = self.project_dir.clone();
+        self.plan_path(&project_dir, text, loc, what)
+    }
+
+    /// A cache entry, with the folders of a `type=local` one (`src=`, `dest=`) as plan paths;
+    /// nothing (and a note) when one is outside the plan's folder.
+    pub(super) fn cache_spec(&mut self, spec: &str, loc: Loc) -> Option<String> {
+        let fields: Vec<&str> = spec.split(',').map(str::trim).collect();
+        if !fields.contains(&"type=local") {
+            return Some(spec.to_owned());
+        }
+        let mut out = Vec::new();
+        for field in fields {
+            match field.split_once('=') {
+                Some((key @ ("src" | "dest"), path)) => {
+                    let path = self.host_path(path, loc, "local cache folder")?;
+                    out.push(format!("{key}={path}"));
+                }
+                _ => out.push(field.to_owned()),
+            }
+        }
+        Some(out.join(","))
+    }
+
+    /// `ID` (the machine's agent) as it is, `ID=PATH` with PATH as a plan path.
+    pub(super) fn ssh_forward(&mut self, text: &str, loc: Loc) -> Option<String> {
+        match text.split_once('=') {
+            Some((id, path)) => {
+                let path = self.host_path(path, loc, "ssh key or socket")?;
+                Some(format!("{id}={path}"))
+            }
+            None => Some(text.to_owned()),
+        }
+    }
+
+    /// `oci-layout://PATH[:TAG][@DIGEST]` with PATH as a plan path.
+    fn oci_layout(&mut self, text: &str, loc: Loc) -> Option<String> {
+        let layout = text.strip_prefix("oci-layout://").unwrap_or(text);
+        let (folder, digest) = layout.split_once('@').map_or((layout, ""), |(f, d)| (f, d));
+        let (folder, tag) = match folder.rsplit_once(':') {
+            Some((folder, tag)) if !tag.contains('/') => (folder, Some(tag)),
+            _ => (folder, None),
+        };
+        let mut out = format!(
+            "oci-layout://{}",
+            self.host_path(folder, loc, "OCI layout")?
+        );
+        if let Some(tag) = tag {
+            out = format!("{out}:{tag}");
+        }
+        if !digest.is_empty() {
+            out = format!("{out}@{digest}");
+        }
+        Some(out)
     }
 
     pub(super) fn x_bake(&mut self, draft: &mut Draft, node: &Node) {
@@ -96,6 +171,7 @@ impl Importer<'_> {
                 "cache-from" | "cache-to" => {
                     for (text, loc) in strings(&entry.node) {
                         let Some(text) = self.bake_text(&text, loc) else { continue };
+                        let Some(text) = self.cache_spec(&text, loc) else { continue };
                         if entry.key == "cache-from" {
                             push_unique(&mut draft.cache_from, text);
                         } else {
