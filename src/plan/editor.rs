@@ -84,8 +84,8 @@ fn block(service: &NewService<'_>, indent: &str, child_indent: &str) -> String {
 /// one more service, the new one, and every group named must list it (an insertion that would
 /// land inside a comment is refused).
 pub fn add_service(text: &str, service: &NewService<'_>) -> Result<String, String> {
-    if let Some((_, what)) = crate::plan::parse::depth::too_deep(text) {
-        return Err(format!("the plan's {what} are nested too deeply"));
+    if let Some(refused) = crate::plan::parse::depth::too_deep(text) {
+        return Err(format!("the plan cannot be read: {}", refused.why));
     }
     let document =
         KdlDocument::parse(text).map_err(|error| format!("the plan is not valid KDL: {error}"))?;

@@ -299,11 +299,14 @@ impl TemplateDef {
         };
         let header_start = leading + 2;
         let header = &body[..end];
-        if let Some((at, what)) = crate::plan::parse::depth::too_deep(header) {
+        if let Some(refused) = crate::plan::parse::depth::too_deep(header) {
             return Err(header_error(
-                SourceSpan::new((header_start + at).into(), 1),
-                format!("the header of template `{name}` has {what} nested too deeply"),
-                "too deep",
+                SourceSpan::new((header_start + refused.at).into(), 1),
+                format!(
+                    "the header of template `{name}` cannot be read: {}",
+                    refused.why
+                ),
+                refused.label,
             ));
         }
         let document = KdlDocument::parse(header).map_err(|error| {

@@ -4,6 +4,9 @@
 //! and comments are skipped as the splitter skips them. An unterminated string or comment is
 //! not skipped: the scan goes on after its opening (kdl recovers from such errors and parses
 //! on, so the braces after it count).
+//!
+//! A bound on slashdashed children blocks (`/- {`) too: kdl's parser takes about twice as long
+//! for each one nested in another, valid text or not (16 nested: seconds; 24: minutes).
 
 use super::splitter::{
     block_comment_depth, multiline_string_end, quoted_string_end, raw_string_end, raw_string_hashes,
@@ -12,8 +15,83 @@ use super::splitter::{
 /// Deeper than any real plan (a plan nests three levels: `service { args { … } }`).
 pub const MAX_DEPTH: usize = 64;
 
+/// Slashdashed children blocks (`/- {`) a text may hold, nested or not: ten nested parse in
+/// well under a second. They are counted in the raw text, strings and comments included, so
+/// that no reading of a malformed text (kdl recovers from errors and parses on) escapes the
+/// count. A plan comments out a node with `/-service …`, which is not counted.
+pub const MAX_SLASHDASHED_BLOCKS: usize = 10;
+
+/// Why a text is not given to the kdl parser.
+#[derive(Debug, PartialEq, Eq)]
+pub struct TooDeep {
+    /// The byte offset where the text goes past a bound.
+    pub at: usize,
+    /// What it does there: "children blocks are nested more than 64 levels deep".
+    pub why: String,
+    /// A label for that place.
+    pub label: &'static str,
+    /// What to write instead, when there is something.
+    pub help: Option<&'static str>,
+}
+
+/// Whether the text goes past a bound the kdl parser needs, and where.
+pub fn too_deep(text: &str) -> Option<TooDeep> {
+    if let Some((at, what)) = nesting(text) {
+        return Some(TooDeep {
+            at,
+            why: format!("{what} are nested more than {MAX_DEPTH} levels deep"),
+            label: "too deep",
+            help: None,
+        });
+    }
+    slashdashed_blocks(text).map(|at| TooDeep {
+        at,
+        why: format!(
+            "more than {MAX_SLASHDASHED_BLOCKS} children blocks are slashdashed (`/- {{`), which the KDL parser cannot read in reasonable time"
+        ),
+        label: "one too many",
+        help: Some("to comment out a node, slashdash the node itself: `/-service \"a\" { … }`"),
+    })
+}
+
+/// The offset of the slashdash that makes one `/- {` too many.
+fn slashdashed_blocks(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut count = 0usize;
+    let mut from = 0;
+    while let Some(found) = text[from..].find("/-") {
+        let at = from + found;
+        from = at + 2;
+        let mut i = at + 2;
+        // What may stand between a slashdash and what it comments out: spaces, newlines, line
+        // continuations and comments.
+        loop {
+            match text[i..].chars().next() {
+                Some(c) if c.is_whitespace() || c == '\\' || c == '\u{feff}' => i += c.len_utf8(),
+                Some('/') if bytes.get(i + 1) == Some(&b'/') => {
+                    i = text[i..].find('\n').map_or(text.len(), |end| i + end);
+                }
+                Some('/') if bytes.get(i + 1) == Some(&b'*') => {
+                    match block_comment_depth(bytes, i, MAX_DEPTH) {
+                        Ok(end) => i = end,
+                        Err(_) => break,
+                    }
+                }
+                _ => break,
+            }
+        }
+        if bytes.get(i) == Some(&b'{') {
+            count += 1;
+            if count > MAX_SLASHDASHED_BLOCKS {
+                return Some(at);
+            }
+        }
+    }
+    None
+}
+
 /// The byte offset where nesting first goes past `MAX_DEPTH`, and what nests.
-pub fn too_deep(text: &str) -> Option<(usize, &'static str)> {
+fn nesting(text: &str) -> Option<(usize, &'static str)> {
     let bytes = text.as_bytes();
     let mut depth = 0usize;
     let mut i = 0;
@@ -63,7 +141,7 @@ pub fn too_deep(text: &str) -> Option<(usize, &'static str)> {
 
 #[cfg(test)]
 mod tests {
-    use super::{MAX_DEPTH, too_deep};
+    use super::{MAX_DEPTH, MAX_SLASHDASHED_BLOCKS, nesting, too_deep};
 
     #[test]
     fn refuses_deep_braces_and_comments_only() {
@@ -73,7 +151,7 @@ mod tests {
             "}".repeat(MAX_DEPTH + 1)
         );
         assert_eq!(
-            too_deep(&deep).map(|(_, what)| what),
+            nesting(&deep).map(|(_, what)| what),
             Some("children blocks")
         );
         let fine = format!(
@@ -84,7 +162,7 @@ mod tests {
         assert_eq!(too_deep(&fine), None);
         let comments = "/*".repeat(5000);
         assert_eq!(
-            too_deep(&comments).map(|(_, what)| what),
+            nesting(&comments).map(|(_, what)| what),
             Some("block comments")
         );
         let braces_in_string = format!("a \"{}\"", "{".repeat(5000));
@@ -94,5 +172,20 @@ mod tests {
             let text = format!("{opening}{}{}", "b {".repeat(3000), "}".repeat(3000));
             assert!(too_deep(&text).is_some(), "{opening:?}");
         }
+    }
+
+    #[test]
+    fn refuses_too_many_slashdashed_children_blocks() {
+        let nested = |n: usize| format!("n {}{}", "/- { a ".repeat(n), "}".repeat(n));
+        assert_eq!(too_deep(&nested(MAX_SLASHDASHED_BLOCKS)), None);
+        let refused = too_deep(&nested(MAX_SLASHDASHED_BLOCKS + 1)).expect("refused");
+        assert_eq!(refused.at, 2 + 7 * MAX_SLASHDASHED_BLOCKS);
+        assert!(refused.why.contains("slashdashed"), "{}", refused.why);
+        // Whatever stands between the slashdash and the brace, and wherever it is: counted.
+        let spaced = "a /-\\\n /* c /* d */ */ // e\n\u{3000}{ }\n\"/-{\" ".repeat(6);
+        assert!(too_deep(&spaced).is_some());
+        // A slashdashed node or argument is not a slashdashed children block.
+        let nodes = "/-service \"a\" { b /-\"c\" { d; }; }\n".repeat(50);
+        assert_eq!(too_deep(&nodes), None);
     }
 }

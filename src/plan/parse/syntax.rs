@@ -9,16 +9,13 @@ use crate::plan::source::PlanSource;
 
 /// Parses the whole plan text as one KDL v2 document.
 pub fn parse(source: &PlanSource) -> Result<KdlDocument, PlanErrors> {
-    if let Some((at, what)) = super::depth::too_deep(&source.text) {
-        return Err(PlanError::new(
-            "bakeplan::too-deep",
-            format!(
-                "{what} are nested more than {} levels deep",
-                super::depth::MAX_DEPTH
-            ),
-        )
-        .label(SourceSpan::new(at.into(), 1), "too deep")
-        .into());
+    if let Some(refused) = super::depth::too_deep(&source.text) {
+        let mut error = PlanError::new("bakeplan::too-deep", refused.why)
+            .label(SourceSpan::new(refused.at.into(), 1), refused.label);
+        if let Some(help) = refused.help {
+            error = error.help(help);
+        }
+        return Err(error.into());
     }
     KdlDocument::parse(&source.text).map_err(|error| {
         let looks_v1 = ["true", "false", "null"].iter().any(|word| {
