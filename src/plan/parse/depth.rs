@@ -5,8 +5,9 @@
 //! not skipped: the scan goes on after its opening (kdl recovers from such errors and parses
 //! on, so the braces after it count).
 //!
-//! A bound on slashdashed children blocks (`/- {`) too: kdl's parser takes about twice as long
-//! for each one nested in another, valid text or not (16 nested: seconds; 24: minutes).
+//! A bound on slashdashed children blocks (`/- {`) too: kdl's parser reads each one twice, so
+//! the text inside N nested ones is read 2^N times, valid text or not (24 nested in a 170-byte
+//! plan: minutes; 10 around 30 KB: 25 s).
 
 use super::splitter::{
     block_comment_depth, multiline_string_end, quoted_string_end, raw_string_end, raw_string_hashes,
@@ -15,11 +16,22 @@ use super::splitter::{
 /// Deeper than any real plan (a plan nests three levels: `service { args { … } }`).
 pub const MAX_DEPTH: usize = 64;
 
-/// Slashdashed children blocks (`/- {`) a text may hold, nested or not: ten nested parse in
-/// well under a second. They are counted in the raw text, strings and comments included, so
-/// that no reading of a malformed text (kdl recovers from errors and parses on) escapes the
-/// count. A plan comments out a node with `/-service …`, which is not counted.
-pub const MAX_SLASHDASHED_BLOCKS: usize = 10;
+/// What the slashdashed children blocks may cost: the text's length times 2 to the power of
+/// their number stays within this many bytes (a quarter of a second of parsing or so), but one
+/// is always allowed. They are counted in the raw text, strings and comments included, nested
+/// or not, so that no reading of a malformed text (kdl recovers from errors and parses on)
+/// escapes the count: a plan of 8 KiB may hold five, one of 32 KiB three. A plan comments out a
+/// node with `/-service …`, which is not counted.
+pub const SLASHDASH_BUDGET: usize = 256 << 10;
+
+/// How many slashdashed children blocks a text of `len` bytes may hold.
+pub fn slashdash_allowance(len: usize) -> usize {
+    let mut allowed = 0;
+    while allowed < 32 && len.max(1) << (allowed + 1) <= SLASHDASH_BUDGET {
+        allowed += 1;
+    }
+    allowed.max(1)
+}
 
 /// Why a text is not given to the kdl parser.
 #[derive(Debug, PartialEq, Eq)]
@@ -44,18 +56,20 @@ pub fn too_deep(text: &str) -> Option<TooDeep> {
             help: None,
         });
     }
-    slashdashed_blocks(text).map(|at| TooDeep {
+    let allowed = slashdash_allowance(text.len());
+    slashdashed_blocks(text, allowed).map(|at| TooDeep {
         at,
         why: format!(
-            "more than {MAX_SLASHDASHED_BLOCKS} children blocks are slashdashed (`/- {{`), which the KDL parser cannot read in reasonable time"
+            "more than {allowed} children blocks are slashdashed (`/- {{`): the KDL parser reads the text inside each one twice, so a text of {} KiB may hold at most {allowed}",
+            text.len().div_ceil(1024)
         ),
         label: "one too many",
         help: Some("to comment out a node, slashdash the node itself: `/-service \"a\" { … }`"),
     })
 }
 
-/// The offset of the slashdash that makes one `/- {` too many.
-fn slashdashed_blocks(text: &str) -> Option<usize> {
+/// The offset of the slashdash that makes one `/- {` more than `allowed`.
+fn slashdashed_blocks(text: &str, allowed: usize) -> Option<usize> {
     let bytes = text.as_bytes();
     let mut count = 0usize;
     let mut from = 0;
@@ -82,7 +96,7 @@ fn slashdashed_blocks(text: &str) -> Option<usize> {
         }
         if bytes.get(i) == Some(&b'{') {
             count += 1;
-            if count > MAX_SLASHDASHED_BLOCKS {
+            if count > allowed {
                 return Some(at);
             }
         }
@@ -141,7 +155,7 @@ fn nesting(text: &str) -> Option<(usize, &'static str)> {
 
 #[cfg(test)]
 mod tests {
-    use super::{MAX_DEPTH, MAX_SLASHDASHED_BLOCKS, nesting, too_deep};
+    use super::{MAX_DEPTH, nesting, slashdash_allowance, too_deep};
 
     #[test]
     fn refuses_deep_braces_and_comments_only() {
@@ -176,11 +190,21 @@ mod tests {
 
     #[test]
     fn refuses_too_many_slashdashed_children_blocks() {
+        assert_eq!(slashdash_allowance(0), 18);
+        assert_eq!(slashdash_allowance(8 << 10), 5);
+        assert_eq!(slashdash_allowance(32 << 10), 3);
+        assert_eq!(slashdash_allowance(64 << 20), 1);
         let nested = |n: usize| format!("n {}{}", "/- { a ".repeat(n), "}".repeat(n));
-        assert_eq!(too_deep(&nested(MAX_SLASHDASHED_BLOCKS)), None);
-        let refused = too_deep(&nested(MAX_SLASHDASHED_BLOCKS + 1)).expect("refused");
-        assert_eq!(refused.at, 2 + 7 * MAX_SLASHDASHED_BLOCKS);
+        let allowed = slashdash_allowance(nested(12).len());
+        assert_eq!(allowed, 11);
+        assert_eq!(too_deep(&nested(11)), None);
+        let refused = too_deep(&nested(12)).expect("refused");
+        assert_eq!(refused.at, 2 + 7 * 11);
         assert!(refused.why.contains("slashdashed"), "{}", refused.why);
+        // A large text may hold fewer.
+        let large = format!("{}\n{}", "a\n".repeat(64 << 10), nested(3));
+        assert_eq!(slashdash_allowance(large.len()), 1);
+        assert!(too_deep(&large).is_some());
         // Whatever stands between the slashdash and the brace, and wherever it is: counted.
         let spaced = "a /-\\\n /* c /* d */ */ // e\n\u{3000}{ }\n\"/-{\" ".repeat(6);
         assert!(too_deep(&spaced).is_some());
