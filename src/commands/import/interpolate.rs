@@ -185,6 +185,19 @@ impl Interpolator {
         Ok(out)
     }
 
+    /// The variables the text interpolates, each once, in order of first use.
+    pub fn variable_names(text: &str) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for part in parse(text).unwrap_or_default() {
+            if let Part::Var { name, .. } = part
+                && !names.contains(&name)
+            {
+                names.push(name);
+            }
+        }
+        names
+    }
+
     /// Whether the text interpolates anything.
     pub fn has_variables(text: &str) -> bool {
         parse(text).is_ok_and(|parts| parts.iter().any(|part| matches!(part, Part::Var { .. })))

@@ -267,7 +267,19 @@ impl<'a> Importer<'a> {
     fn resolved(&mut self, text: &str, loc: Loc, what: &str) -> Option<String> {
         match self.interpolator.resolve(text) {
             Ok(value) => {
-                if Interpolator::has_variables(text) {
+                if text.contains('\n') {
+                    // A text of several lines (an inline Dockerfile): its variables, by name.
+                    let names = Interpolator::variable_names(text);
+                    if !names.is_empty() {
+                        self.note(
+                            loc,
+                            format!(
+                                "{what}: its variables ({}) resolved at import time",
+                                names.join(", ")
+                            ),
+                        );
+                    }
+                } else if Interpolator::has_variables(text) {
                     self.note(
                         loc,
                         format!("{what} `{text}` resolved at import time to `{value}`"),
@@ -376,8 +388,13 @@ impl<'a> Importer<'a> {
             }
             self.notes.push(line);
         }
-        let mut notes = self.notes;
-        notes.extend(self.interpolator.notes);
+        // One line each: a value quoted with a line break in it shows it as `\u{a}`.
+        let notes = self
+            .notes
+            .into_iter()
+            .chain(self.interpolator.notes)
+            .map(|note| crate::plan::kdl_text::escape_chars(&note, |c| c == '\n'))
+            .collect();
         Ok(Imported {
             plan,
             inline_files: self.inline_files,
