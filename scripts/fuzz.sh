@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
-targets="${TARGETS:-compile command_inputs}"
+targets="${TARGETS:-compile command_inputs import_compose}"
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked
@@ -19,11 +19,19 @@ if ! rustup run nightly rustc --version >/dev/null 2>&1; then
 fi
 
 # Seeds: every plan the repository ships or tests; for command_inputs, each plan as a `new`
-# input (first byte even) and file lists as `affected --files` input (first byte odd).
+# input (first byte even) and file lists as `affected --files` input (first byte odd); for
+# import_compose, every compose file the tests import.
 seed() {
     local target="$1" dir="fuzz/corpus/$1"
     mkdir -p "$dir"
     local i=0
+    if [ "$target" = import_compose ]; then
+        while IFS= read -r -d '' file; do
+            i=$((i + 1))
+            cp "$file" "$dir/seed-$i.yml"
+        done < <(find tests -name '*.yml' -path '*compose*' -print0 | sort -z)
+        return
+    fi
     while IFS= read -r -d '' plan; do
         i=$((i + 1))
         if [ "$target" = compile ]; then

@@ -112,3 +112,61 @@ pub fn fuzz_command_inputs(bytes: &[u8]) {
         );
     }
 }
+
+/// `import compose` on `bytes` as compose files (several when the text holds a line
+/// `---8<---`, merged as `docker compose -f a -f b` merges them), with the scratch folder as
+/// the project and the plan folder and a fixed environment: the plan it writes must be KDL
+/// that compile reads without a syntax error, and every note a single line.
+pub fn fuzz_import_compose(bytes: &[u8]) {
+    use crate::commands::import::{compose, interpolate, yaml};
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return;
+    };
+    let mut root: Option<yaml::Node> = None;
+    let parts: Vec<&str> = text.split("\n---8<---\n").take(4).collect();
+    for (index, part) in parts.iter().enumerate() {
+        let Ok(mut node) = yaml::parse(part, index) else {
+            return;
+        };
+        yaml::normalise(&mut node);
+        match &mut root {
+            None => {
+                yaml::drop_resets(&mut node);
+                root = Some(node);
+            }
+            Some(base) => yaml::merge(base, node, ""),
+        }
+    }
+    let Some(root) = root else { return };
+    let files: Vec<String> = (0..parts.len())
+        .map(|index| format!("compose-{index}.yml"))
+        .collect();
+    let interpolator = interpolate::Interpolator {
+        env: [("TAG", "1.0"), ("EMPTY", ""), ("REGISTRY", "r.example")]
+            .into_iter()
+            .map(|(key, value)| (key.to_owned(), value.to_owned()))
+            .collect(),
+        ..interpolate::Interpolator::default()
+    };
+    let dir = scratch().as_std_path().to_path_buf();
+    let Ok(result) =
+        compose::Importer::new(&files, dir.clone(), dir, "fuzz".to_owned(), interpolator)
+            .import(&root)
+    else {
+        return;
+    };
+    for note in &result.notes {
+        assert!(!note.contains('\n'), "a note is one line: {note:?}");
+    }
+    if let Err(errors) = compile(&source(&result.plan)) {
+        for error in &errors.0 {
+            assert!(
+                error.code != "bakeplan::syntax" && error.code != "bakeplan::too-deep",
+                "import wrote a plan compile cannot read ({}): {}\n{}",
+                error.code,
+                error.message,
+                result.plan
+            );
+        }
+    }
+}
