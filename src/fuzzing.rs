@@ -125,16 +125,8 @@ pub fn fuzz_import_compose(bytes: &[u8]) {
     let mut root: Option<yaml::Node> = None;
     let parts: Vec<&str> = text.split("\n---8<---\n").take(4).collect();
     for (index, part) in parts.iter().enumerate() {
-        let Ok(mut node) = yaml::parse(part, index) else {
+        if yaml::read_into(&mut root, part, index).is_err() {
             return;
-        };
-        yaml::normalise(&mut node);
-        match &mut root {
-            None => {
-                yaml::drop_resets(&mut node);
-                root = Some(node);
-            }
-            Some(base) => yaml::merge(base, node, ""),
         }
     }
     let Some(root) = root else { return };

@@ -71,15 +71,7 @@ fn import_compose(args: &crate::cli::ImportComposeArgs) -> Result<(), String> {
     for (index, file) in args.files.iter().enumerate() {
         let text = read_bounded(file.as_std_path())
             .ok_or_else(|| format!("{file}: not a readable regular file of at most 1 MiB"))?;
-        let mut node = yaml::parse(&text, index).map_err(|error| format!("{file}: {error}"))?;
-        yaml::normalise(&mut node);
-        match &mut root {
-            None => {
-                yaml::drop_resets(&mut node);
-                root = Some(node);
-            }
-            Some(base) => yaml::merge(base, node, ""),
-        }
+        yaml::read_into(&mut root, &text, index).map_err(|error| format!("{file}: {error}"))?;
     }
     let root = root.ok_or("no compose file given")?;
 

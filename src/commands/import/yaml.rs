@@ -175,6 +175,21 @@ fn convert(yaml: &MarkedYaml<'_>, file: usize) -> Node {
     }
 }
 
+/// Reads one more compose file (the `file`-th) into `root`, as `docker compose -f … -f …`
+/// does: the first one is the base (its `!reset` keys dropped), each later one merged over it.
+pub fn read_into(root: &mut Option<Node>, text: &str, file: usize) -> Result<(), String> {
+    let mut node = parse(text, file)?;
+    normalise(&mut node);
+    match root {
+        None => {
+            drop_resets(&mut node);
+            *root = Some(node);
+        }
+        Some(base) => merge(base, node, ""),
+    }
+    Ok(())
+}
+
 /// Normalises the forms compose treats as equal before merging: `build: DIR` is
 /// `build: {context: DIR}`, list-form `args`/`labels`/`additional_contexts` are maps.
 pub fn normalise(root: &mut Node) {
