@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
-targets="${TARGETS:-compile command_inputs import_compose}"
+targets="${TARGETS:-compile command_inputs import_compose init}"
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked
@@ -20,11 +20,22 @@ fi
 
 # Seeds: every plan the repository ships or tests; for command_inputs, each plan as a `new`
 # input (first byte even) and file lists as `affected --files` input (first byte odd); for
-# import_compose, every compose file the tests import.
+# import_compose, every compose file the tests import; for init, each repository of
+# tests/fixtures/init.
 seed() {
     local target="$1" dir="fuzz/corpus/$1"
     mkdir -p "$dir"
     local i=0
+    if [ "$target" = init ]; then
+        # Each fixture repository as one input: `PATH` lines, each followed by the file's text.
+        for repo in tests/fixtures/init/*/; do
+            i=$((i + 1))
+            (cd "$repo" && find . -type f | sort | sed 's|^\./||' |
+                while IFS= read -r file; do printf '%s\n' "$file"; head -c 4000 "$file"; printf '\n--8<--\n'; done) \
+                >"$dir/seed-$i"
+        done
+        return
+    fi
     if [ "$target" = import_compose ]; then
         while IFS= read -r -d '' file; do
             i=$((i + 1))

@@ -162,3 +162,47 @@ pub fn fuzz_import_compose(bytes: &[u8]) {
         }
     }
 }
+
+/// `init` on a repository made of `bytes`, in a fresh temporary folder: its parts (split at
+/// lines `--8<--`, at most 32) are files, each a relative path (letters, digits, `_`, `-`, `.`
+/// and `/`, no `..`) on its first line and the file's text after it. The plan init writes must
+/// be KDL that compile reads without a syntax error.
+pub fn fuzz_init(bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    let Ok(dir) = tempfile::Builder::new()
+        .prefix("bakeplan-fuzz-init-")
+        .tempdir()
+    else {
+        return;
+    };
+    for part in text.split("\n--8<--\n").take(32) {
+        let (name, content) = part.split_once('\n').unwrap_or((part, ""));
+        let fit = !name.is_empty()
+            && !name.starts_with('/')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/'))
+            && name.split('/').all(|step| !step.is_empty() && step != "..");
+        if !fit {
+            continue;
+        }
+        let path = dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        let _ = std::fs::write(path, content);
+    }
+    let Some((plan, _notes)) = crate::commands::init::plan_for(dir.path().to_path_buf()) else {
+        return;
+    };
+    if let Err(errors) = compile(&source(&plan)) {
+        for error in &errors.0 {
+            assert!(
+                error.code != "bakeplan::syntax" && error.code != "bakeplan::too-deep",
+                "init wrote a plan compile cannot read ({}): {}\n{plan}",
+                error.code,
+                error.message,
+            );
+        }
+    }
+}

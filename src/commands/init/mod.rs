@@ -200,6 +200,32 @@ fn init(args: &InitArgs) -> Result<(), String> {
             display(&output)
         ));
     }
+    let Some((plan, notes)) = plan_for(root) else {
+        return Err(format!(
+            "found nothing to build in {}: no pyproject.toml, requirements.txt, package.json, Cargo.toml, go.mod or Dockerfile",
+            args.dir
+        ));
+    };
+    if args.dry_run {
+        crate::out!("{plan}");
+    } else {
+        write_new(&output, &plan).map_err(|error| format!("{}: {error}", display(&output)))?;
+    }
+    // Notes and paths quote the repository (names, scripts, folders): control characters are
+    // shown escaped, never sent to the terminal raw.
+    for note in &notes {
+        crate::errln!("guessed: {}", escape_controls(note));
+    }
+    if !args.dry_run {
+        let output = escape_controls(&display(&output));
+        crate::errln!("wrote {output}; next: `bakeplan compile {output}`");
+    }
+    Ok(())
+}
+
+/// The plan `init` writes for the repository at `root`, and its notes; `None` when it finds
+/// nothing to build. Reads the repository, writes nothing.
+pub fn plan_for(root: PathBuf) -> Option<(String, Vec<String>)> {
     let repo = Repo {
         dirs: scan(&root),
         root,
@@ -218,27 +244,10 @@ fn init(args: &InitArgs) -> Result<(), String> {
         }
     }
     if projects.is_empty() {
-        return Err(format!(
-            "found nothing to build in {}: no pyproject.toml, requirements.txt, package.json, Cargo.toml, go.mod or Dockerfile",
-            args.dir
-        ));
+        return None;
     }
     let plan = write_plan(workspace, &projects, &mut notes);
-    if args.dry_run {
-        crate::out!("{plan}");
-    } else {
-        write_new(&output, &plan).map_err(|error| format!("{}: {error}", display(&output)))?;
-    }
-    // Notes and paths quote the repository (names, scripts, folders): control characters are
-    // shown escaped, never sent to the terminal raw.
-    for note in &notes {
-        crate::errln!("guessed: {}", escape_controls(note));
-    }
-    if !args.dry_run {
-        let output = escape_controls(&display(&output));
-        crate::errln!("wrote {output}; next: `bakeplan compile {output}`");
-    }
-    Ok(())
+    Some((plan, notes))
 }
 
 /// The workspace kind at the root (if any) and the projects.
