@@ -16,6 +16,17 @@ fn repository(kind: &str) -> Test {
     test
 }
 
+/// A test whose `repo/` is the root of a PDM workspace (`distribution = false`, a lockfile);
+/// each test adds its members.
+fn pdm_repo() -> Test {
+    Test::new()
+        .write(
+            "repo/pyproject.toml",
+            "[project]\nname = \"root\"\nversion = \"0\"\n[tool.pdm]\ndistribution = false\n",
+        )
+        .write("repo/pdm.lock", "")
+}
+
 fn init(kind: &str) -> Test {
     let test = repository(kind);
     let run = test.run_with(&["init", kind]);
@@ -221,12 +232,7 @@ fn a_member_folder_unfit_for_dockerfile_steps_is_named_on_stderr() {
 fn a_member_nobody_uses_is_a_service_even_without_an_entry_point() {
     // The contract's HuleEdu layout: a service with a path dependency on a library and no
     // [project.scripts] (it runs some other way) still gets an image; init asks for its cmd.
-    let test = Test::new()
-        .write(
-            "repo/pyproject.toml",
-            "[project]\nname = \"root\"\nversion = \"0\"\n[tool.pdm]\ndistribution = false\n",
-        )
-        .write("repo/pdm.lock", "")
+    let test = pdm_repo()
         .write(
             "repo/libs/common_core/pyproject.toml",
             "[project]\nname = \"common-core\"\nversion = \"0.1\"\n",
@@ -261,16 +267,10 @@ fn terminal_escapes_from_repository_files_are_shown_escaped() {
     // characters) reaches the plan's `cmd` and the `guessed:` line: the plan holds it as a KDL
     // escape, stderr shows it escaped, and the plan compiles.
     let script = r#""x\u001b[31mRED\u001b]0;title\u0007" = "m:f""#;
-    let test = Test::new()
-        .write(
-            "repo/pyproject.toml",
-            "[project]\nname = \"root\"\nversion = \"0\"\n[tool.pdm]\ndistribution = false\n",
-        )
-        .write("repo/pdm.lock", "")
-        .write(
-            "repo/svc/pyproject.toml",
-            &format!("[project]\nname = \"svc\"\nversion = \"0\"\n\n[project.scripts]\n{script}\n"),
-        );
+    let test = pdm_repo().write(
+        "repo/svc/pyproject.toml",
+        &format!("[project]\nname = \"svc\"\nversion = \"0\"\n\n[project.scripts]\n{script}\n"),
+    );
     let raw = |text: &str| text.contains(['\u{1b}', '\u{7}', '\u{9b}']);
     let run = test.run_with(&["init", "--dry-run", "repo"]);
     run.assert_status(0);
@@ -294,16 +294,10 @@ fn terminal_escapes_from_repository_files_are_shown_escaped() {
         .assert_status(0);
 
     // A member folder's name, quoted in a note, is escaped too.
-    let test = Test::new()
-        .write(
-            "repo/pyproject.toml",
-            "[project]\nname = \"root\"\nversion = \"0\"\n[tool.pdm]\ndistribution = false\n",
-        )
-        .write("repo/pdm.lock", "")
-        .write(
-            "repo/odd\u{1b}[2J\u{9b}x/pyproject.toml",
-            "[project]\nname = \"odd\"\nversion = \"0\"\n",
-        );
+    let test = pdm_repo().write(
+        "repo/odd\u{1b}[2J\u{9b}x/pyproject.toml",
+        "[project]\nname = \"odd\"\nversion = \"0\"\n",
+    );
     let run = test.run_with(&["init", "--dry-run", "repo"]);
     run.assert_status(0);
     assert!(!raw(&run.stderr) && !raw(&run.stdout), "{:?}", run.stderr);
