@@ -73,6 +73,17 @@ pub fn plan_path(text: &Text, what: &str, plan_file: &str) -> Result<String, Pla
     })
 }
 
+/// An `oci-layout://` context without its scheme, `PATH[:TAG][@DIGEST]`: the folder, and what
+/// follows it (`:TAG`, `@DIGEST`, both or nothing).
+pub fn split_oci_layout(layout: &str) -> (&str, &str) {
+    let before_digest = layout.split('@').next().unwrap_or_default();
+    let folder = match before_digest.rsplit_once(':') {
+        Some((folder, tag)) if !tag.contains('/') => folder,
+        _ => before_digest,
+    };
+    layout.split_at(folder.len())
+}
+
 /// What makes a member's folder unfit to be written, unquoted, into Dockerfile instructions and
 /// shell commands (`COPY services/api ...`, `pip install services/api`), if anything: a
 /// character other than ASCII letters, digits and `._-+@`, or a folder name starting with `-`
@@ -91,7 +102,19 @@ pub fn unfit_for_dockerfile(path: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{normalize, unfit_for_dockerfile};
+    use super::{normalize, split_oci_layout, unfit_for_dockerfile};
+
+    #[test]
+    fn an_oci_layout_splits_into_its_folder_and_its_tag_and_digest() {
+        assert_eq!(split_oci_layout("a/b"), ("a/b", ""));
+        assert_eq!(split_oci_layout("a/b:v1"), ("a/b", ":v1"));
+        assert_eq!(split_oci_layout("a:b/c"), ("a:b/c", ""));
+        assert_eq!(split_oci_layout("a/b@sha256:00"), ("a/b", "@sha256:00"));
+        assert_eq!(
+            split_oci_layout("a/b:v1@sha256:00"),
+            ("a/b", ":v1@sha256:00")
+        );
+    }
 
     #[test]
     fn normalizes_inside_paths_and_refuses_escapes() {

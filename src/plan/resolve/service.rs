@@ -230,11 +230,7 @@ impl Resolver<'_> {
                 }
                 // An OCI layout folder is read from the machine that runs bake: one of the plan's.
                 if let Some(layout) = value.value.strip_prefix("oci-layout://") {
-                    let folder = layout.split('@').next().unwrap_or_default();
-                    let folder = match folder.rsplit_once(':') {
-                        Some((folder, tag)) if !tag.contains('/') => folder,
-                        _ => folder,
-                    };
+                    let (folder, _) = crate::plan::path::split_oci_layout(layout);
                     if self.host_path(folder, value.span, "OCI layout").is_none() {
                         continue;
                     }

@@ -133,22 +133,9 @@ impl Importer<'_> {
     /// `oci-layout://PATH[:TAG][@DIGEST]` with PATH as a plan path.
     fn oci_layout(&mut self, text: &str, loc: Loc) -> Option<String> {
         let layout = text.strip_prefix("oci-layout://").unwrap_or(text);
-        let (folder, digest) = layout.split_once('@').map_or((layout, ""), |(f, d)| (f, d));
-        let (folder, tag) = match folder.rsplit_once(':') {
-            Some((folder, tag)) if !tag.contains('/') => (folder, Some(tag)),
-            _ => (folder, None),
-        };
-        let mut out = format!(
-            "oci-layout://{}",
-            self.host_path(folder, loc, "OCI layout")?
-        );
-        if let Some(tag) = tag {
-            out = format!("{out}:{tag}");
-        }
-        if !digest.is_empty() {
-            out = format!("{out}@{digest}");
-        }
-        Some(out)
+        let (folder, tag_and_digest) = crate::plan::path::split_oci_layout(layout);
+        let folder = self.host_path(folder, loc, "OCI layout")?;
+        Some(format!("oci-layout://{folder}{tag_and_digest}"))
     }
 
     pub(super) fn x_bake(&mut self, draft: &mut Draft, node: &Node) {
