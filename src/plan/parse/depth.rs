@@ -26,11 +26,10 @@ pub const SLASHDASH_BUDGET: usize = 256 << 10;
 
 /// How many slashdashed children blocks a text of `len` bytes may hold.
 pub fn slashdash_allowance(len: usize) -> usize {
-    let mut allowed = 0;
-    while allowed < 32 && len.max(1) << (allowed + 1) <= SLASHDASH_BUDGET {
-        allowed += 1;
-    }
-    allowed.max(1)
+    // The largest N with len × 2^N within the budget: log2 of how many times len fits in it.
+    (SLASHDASH_BUDGET / len.max(1))
+        .checked_ilog2()
+        .map_or(1, |allowed| (allowed as usize).max(1))
 }
 
 /// Why a text is not given to the kdl parser.
